@@ -1,0 +1,57 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.exchange.owa_im.plugins.module_utils import owa_settings
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_SPEC
+from ansible_collections.exchange.owa_im.plugins.module_utils.owa_virtual_directory_script import build
+from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport import WinRMSettings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase, ExchangeFailure
+
+
+class ActionModule(ExchangeActionBase):
+    argument_spec = OWA_VIRTUAL_DIRECTORY_SPEC
+
+    def manage(self, params: t.Dict[str, t.Any], settings: WinRMSettings) -> t.Dict[str, t.Any]:
+        try:
+            desired = owa_settings.desired_settings(params)
+        except owa_settings.SettingError as exc:
+            raise ExchangeFailure(str(exc))
+        check_mode = bool(self._task.check_mode)
+        script = build(params.get("identity"), desired, check_mode, params["verify_certificate"])
+        records = self.run_exchange_script(settings, script)
+        before_raw = records.get("before", {})
+        server = records.get("server", {})
+        changes = {prop: desired[prop] for prop in records.get("change", {})}
+        # Python's comparison must agree with the remote one, or something is off.
+        expected = owa_settings.differences(before_raw, desired)
+        if set(expected) != set(changes):
+            raise ExchangeFailure("the server and the module disagree on what differs (%s vs %s); nothing further was done"
+                                  % (sorted(changes), sorted(expected)))
+        if check_mode:
+            after_raw = dict(before_raw)
+            after_raw.update(changes)
+        else:
+            after_raw = records.get("after", {})
+            still = owa_settings.differences(after_raw, desired)
+            if still:
+                raise ExchangeFailure("Exchange accepted the change but reading it back shows %s still differ on %s"
+                                      % (", ".join(sorted(still)), server.get("name")), set_parameters=changes)
+        before = owa_settings.as_options(before_raw)
+        after = owa_settings.as_options(after_raw)
+        result: t.Dict[str, t.Any] = {
+            "changed": bool(changes),
+            "identity": before_raw.get("Identity"),
+            "server": server,
+            "before": before,
+            "after": after,
+            "set_parameters": changes,
+        }
+        if "certificate" in records:
+            result["certificate"] = records["certificate"]
+        if self._task.diff:
+            result["diff"] = {"before": before, "after": after,
+                              "before_header": before_raw.get("Identity"), "after_header": before_raw.get("Identity")}
+        return result

@@ -1,0 +1,63 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What Exchange said, turned into what an administrator can act on."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+import xml.etree.ElementTree as ET
+
+
+class ExchangeError(Exception):
+    """Exchange refused or failed; nothing was changed by this call."""
+
+    def __init__(self, message: str, kind: str = "exchange", exchange_message: t.Optional[str] = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.exchange_message = exchange_message
+
+
+def clixml_errors(stderr: str) -> t.List[str]:
+    """The error lines of PowerShell's CLIXML stderr (as powershell.exe writes it under WinRM)."""
+    if not stderr.startswith("#< CLIXML"):
+        return [line for line in stderr.splitlines() if line.strip()]
+    lines: t.List[str] = []
+    for match in re.finditer(r"<Objs .*?</Objs>", stderr, re.S):
+        try:
+            root = ET.fromstring(match.group(0))
+        except ET.ParseError:
+            continue
+        for node in root.iter():
+            if node.tag.endswith("}S") and node.get("S") == "Error" and node.text:
+                text = re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), node.text)
+                lines.append(text.rstrip("\r\n"))
+    return lines
+
+
+def translate(error: t.Mapping[str, t.Any], server: str) -> ExchangeError:
+    """Turn the ``error`` record of a remote script into an actionable ExchangeError."""
+    kind = error.get("kind") or "exchange"
+    message = (error.get("message") or "").strip()
+    exception = error.get("exception") or ""
+    if kind == "identity_count":
+        return ExchangeError("%s: the identity matched %s OWA virtual directories, not exactly one; nothing was changed. Give identity as "
+                             "SERVER\\owa (Default Web Site)." % (server, message or "no"), "not_found", message)
+    if kind == "certificate_missing":
+        return ExchangeError("%s has no Exchange certificate with thumbprint %s. Use the thumbprint of this server's IIS certificate "
+                             "(Get-ExchangeCertificate | fl services,thumbprint), or set verify_certificate: false." % (server, message), "certificate_missing", message)
+    if kind == "not_exchange":
+        return ExchangeError("%s is not an Exchange server: no Exchange Management Shell snap-in is registered there. "
+                             "Point the play at the Client Access servers." % server, "not_exchange")
+    if "successful bind must be completed" in message or "000004DC" in message:
+        return ExchangeError(
+            "Exchange on %s could not reach Active Directory with your credentials: a WinRM session authenticated with NTLM "
+            "cannot pass them on to a domain controller (the second hop). Use ansible_winrm_transport: credssp, or kerberos "
+            "with ansible_winrm_kerberos_delegation: true, or run the play on the server itself. Exchange said: %s"
+            % (server, message.splitlines()[0]), "second_hop", message)
+    if exception.endswith("ManagementObjectNotFoundException"):
+        return ExchangeError("%s: %s Check the identity option (format: SERVER\\owa (Default Web Site))." % (server, message),
+                             "not_found", message)
+    if "ParameterBinding" in exception or "ArgumentTransformation" in exception:
+        return ExchangeError("Exchange on %s rejected a parameter: %s" % (server, message), "rejected", message)
+    return ExchangeError("Exchange on %s failed: %s" % (server, message or "(no message)"), kind, message)

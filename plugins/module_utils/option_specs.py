@@ -1,0 +1,31 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specs shared by each module's documentation stub and its action plugin."""
+
+from __future__ import annotations
+
+OWA_VIRTUAL_DIRECTORY_SPEC = {
+    "identity": {"type": "str"},
+    "instant_messaging_enabled": {"type": "bool"},
+    "instant_messaging_type": {"type": "str"},
+    "instant_messaging_server_name": {"type": "str"},
+    "instant_messaging_certificate_thumbprint": {"type": "str"},
+    "verify_certificate": {"type": "bool", "default": True},
+}
+
+WINRM_OPTION_SPEC = {
+    "winrm_host": {"type": "str"},
+    "winrm_port": {"type": "int"},
+    "winrm_user": {"type": "str"},
+    "winrm_password": {"type": "str", "no_log": True},
+    "winrm_transport": {"type": "str", "choices": ["ntlm", "kerberos", "credssp", "basic", "certificate"]},
+    "winrm_scheme": {"type": "str", "choices": ["http", "https"]},
+    "winrm_path": {"type": "str"},
+    "winrm_server_cert_validation": {"type": "str", "choices": ["validate", "ignore"]},
+    "winrm_ca_trust_path": {"type": "path"},
+    "winrm_kerberos_delegation": {"type": "bool"},
+    "winrm_message_encryption": {"type": "str", "choices": ["auto", "always", "never"]},
+    "winrm_connection_timeout": {"type": "int"},
+    "winrm_cert_pem": {"type": "path"},
+    "winrm_cert_key_pem": {"type": "path"},
+}

@@ -1,0 +1,101 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Exchange semantics of the OWA instant-messaging settings: normalising, validating, comparing."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+# Property names on the OWA virtual directory, and the module's option names for them.
+PROPERTIES = {
+    "instant_messaging_enabled": "InstantMessagingEnabled",
+    "instant_messaging_type": "InstantMessagingType",
+    "instant_messaging_server_name": "InstantMessagingServerName",
+    "instant_messaging_certificate_thumbprint": "InstantMessagingCertificateThumbprint",
+}
+
+# InstantMessagingTypeOptions (Exchange API reference): None = 0, Ocs = 1, Msn = 2.
+IM_TYPES = {"none": "None", "ocs": "Ocs", "msn": "Msn", "0": "None", "1": "Ocs", "2": "Msn"}
+
+# Characters that ride along when a thumbprint is copied from the certificate console or a
+# web page: left-to-right and right-to-left marks, zero-width characters, no-break space.
+_INVISIBLE = "\u200e\u200f\u200b\u200c\u200d\ufeff\u00a0"
+_THUMBPRINT = re.compile(r"^[0-9A-F]{40}$")
+_FQDN_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+class SettingError(ValueError):
+    """A user's value that cannot be used; the message names the field and the fix."""
+
+
+def normalise_thumbprint(value: str, field: str = "instant_messaging_certificate_thumbprint") -> str:
+    cleaned = value
+    for char in _INVISIBLE + " :\t":
+        cleaned = cleaned.replace(char, "")
+    cleaned = cleaned.upper()
+    if not _THUMBPRINT.match(cleaned):
+        raise SettingError(
+            "%s must be a certificate's SHA-1 thumbprint: 40 hexadecimal digits (spaces, colons and invisible marks "
+            "copied from the certificate console are removed first); got %d characters after cleaning: %r. "
+            "Copy the Thumbprint field of 'Get-ExchangeCertificate | fl services,thumbprint', not the serial number."
+            % (field, len(cleaned), cleaned[:60]))
+    return cleaned
+
+
+def normalise_type(value: t.Any, field: str = "instant_messaging_type") -> str:
+    key = str(value).strip().lower()
+    if key not in IM_TYPES:
+        raise SettingError("%s must be one of none, ocs or msn (or 0, 1, 2); got %r. "
+                           "Use ocs for Office Communications Server 2007 R2 and Lync." % (field, value))
+    return IM_TYPES[key]
+
+
+def validate_server_name(value: str, field: str = "instant_messaging_server_name") -> str:
+    name = value.strip().rstrip(".")
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_FQDN_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        raise SettingError(
+            "%s must be the fully qualified domain name of the OCS server or pool, such as ocs.contoso.com; got %r. "
+            "Use letters, digits and hyphens in dot-separated labels, with no spaces, quotes or other characters." % (field, value))
+    return name
+
+
+def desired_settings(params: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    """The Exchange property values the user asked for (only the options given), normalised."""
+    desired: t.Dict[str, t.Any] = {}
+    if params.get("instant_messaging_enabled") is not None:
+        desired["InstantMessagingEnabled"] = bool(params["instant_messaging_enabled"])
+    if params.get("instant_messaging_type") is not None:
+        desired["InstantMessagingType"] = normalise_type(params["instant_messaging_type"])
+    if params.get("instant_messaging_server_name") is not None:
+        desired["InstantMessagingServerName"] = validate_server_name(params["instant_messaging_server_name"])
+    if params.get("instant_messaging_certificate_thumbprint") is not None:
+        desired["InstantMessagingCertificateThumbprint"] = normalise_thumbprint(params["instant_messaging_certificate_thumbprint"])
+    return desired
+
+
+def same_value(prop: str, current: t.Any, wanted: t.Any) -> bool:
+    """Exchange's notion of equal for each property."""
+    if prop == "InstantMessagingEnabled":
+        return current is not None and bool(current) == bool(wanted)
+    if prop == "InstantMessagingType":
+        return current is not None and normalise_type(current) == wanted
+    if prop == "InstantMessagingServerName":
+        return (current or "").rstrip(".").lower() == (wanted or "").lower()
+    if prop == "InstantMessagingCertificateThumbprint":
+        try:
+            return current is not None and normalise_thumbprint(current) == wanted
+        except SettingError:
+            return False
+    raise KeyError(prop)
+
+
+def differences(current: t.Mapping[str, t.Any], desired: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    return {prop: wanted for prop, wanted in desired.items() if not same_value(prop, current.get(prop), wanted)}
+
+
+def as_options(settings: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    """Exchange property names to the module's option names (for before/after/diff)."""
+    reverse = {v: k for k, v in PROPERTIES.items()}
+    return {reverse[k]: settings.get(k) for k in PROPERTIES.values() if k in settings}

@@ -1,0 +1,72 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one remote script of owa_virtual_directory: read, compare, set, read back."""
+
+from __future__ import annotations
+
+import typing as t
+
+from .owa_settings import PROPERTIES
+from .powershell_script import bool_literal, exchange_script, quote_literal
+
+_INVISIBLE_MARKS = ("\u200e", "\u200f")
+
+
+def _desired_literal(prop: str, value: t.Any) -> str:
+    return bool_literal(value) if prop == "InstantMessagingEnabled" else quote_literal(str(value))
+
+
+def _current_expression(prop: str) -> str:
+    """The current value as a string PowerShell compares case-insensitively with -ne."""
+    expression = "[string]$owaImVd.%s" % prop
+    if prop == "InstantMessagingCertificateThumbprint":
+        for mark in _INVISIBLE_MARKS + (" ", ":"):
+            expression = "(%s).Replace(%s, '')" % (expression, quote_literal(mark))
+    return expression
+
+
+def build(identity: t.Optional[str], desired: t.Mapping[str, t.Any], check_mode: bool, verify_certificate: bool) -> str:
+    lines = [
+        "$owaImServer = Get-ExchangeServer -Identity $env:COMPUTERNAME",
+        "Out-OwaImField 'server' 'name' $owaImServer.Name",
+        "Out-OwaImField 'server' 'fqdn' $owaImServer.Fqdn",
+        "Out-OwaImField 'server' 'version' ([string]$owaImServer.AdminDisplayVersion)",
+        "$owaImIdentity = %s" % (quote_literal(identity) if identity else "$env:COMPUTERNAME + '\\owa (Default Web Site)'"),
+        # A $null or ambiguous identity can match many directories: change nothing unless exactly one matched.
+        "$owaImFound = @(Get-OwaVirtualDirectory -Identity $owaImIdentity -ADPropertiesOnly)",
+        "if ($owaImFound.Count -ne 1) {",
+        "    Out-OwaImError 'identity_count' ([string]$owaImFound.Count) $null $null",
+        "    exit 4",
+        "}",
+        "$owaImVd = $owaImFound[0]",
+        "Out-OwaImField 'before' 'Identity' ([string]$owaImVd.Identity)",
+    ]
+    for prop in PROPERTIES.values():
+        lines.append("Out-OwaImField 'before' '%s' $owaImVd.%s" % (prop, prop))
+    thumbprint = desired.get("InstantMessagingCertificateThumbprint")
+    if thumbprint and verify_certificate:
+        lines += [
+            "$owaImCert = @(Get-ExchangeCertificate -Thumbprint %s -ErrorAction SilentlyContinue)" % quote_literal(thumbprint),
+            "if ($owaImCert.Count -eq 0) {",
+            "    Out-OwaImError 'certificate_missing' %s $null $null" % quote_literal(thumbprint),
+            "    exit 5",
+            "}",
+            "Out-OwaImField 'certificate' 'Services' ([string]$owaImCert[0].Services)",
+            "Out-OwaImField 'certificate' 'Status' ([string]$owaImCert[0].Status)",
+            "Out-OwaImField 'certificate' 'Subject' ([string]$owaImCert[0].Subject)",
+        ]
+    lines.append("$owaImChanges = @{}")
+    for prop, value in desired.items():
+        lines.append("if (%s -ne %s) { $owaImChanges['%s'] = %s }" % (
+            _current_expression(prop), quote_literal(str(value)), prop, _desired_literal(prop, value)))
+    lines.append("foreach ($owaImKey in $owaImChanges.Keys) { Out-OwaImField 'change' $owaImKey $owaImChanges[$owaImKey] }")
+    if not check_mode:
+        lines += [
+            "if ($owaImChanges.Count -gt 0) {",
+            "    Set-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) @owaImChanges -Confirm:$false -WarningAction SilentlyContinue",
+            "    $owaImVd = Get-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) -ADPropertiesOnly",
+            "}",
+        ]
+        for prop in PROPERTIES.values():
+            lines.append("Out-OwaImField 'after' '%s' $owaImVd.%s" % (prop, prop))
+    return exchange_script("\n".join(lines) + "\n")

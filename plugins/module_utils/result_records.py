@@ -1,0 +1,51 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Strict parsing of the records our remote scripts write to stdout."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import typing as t
+
+from .powershell_script import RECORD_MARKER
+
+
+class RecordError(Exception):
+    """The remote output is not what our scripts write."""
+
+
+Records = t.Dict[str, t.Dict[str, t.Any]]
+
+
+def _value(kind: str, text: str) -> t.Any:
+    if kind == "null":
+        return None
+    if kind == "bool":
+        if text not in ("True", "False"):
+            raise RecordError("a bool record holds %r" % text)
+        return text == "True"
+    if kind == "list":
+        return text.split("\n") if text else []
+    if kind == "string":
+        return text
+    raise RecordError("unknown record kind %r" % kind)
+
+
+def parse_records(stdout: str) -> Records:
+    """Parse ``OWAIM|record|field|kind|base64`` lines; any other non-blank line is an error."""
+    records: Records = {}
+    for number, raw in enumerate(stdout.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = line.split("|")
+        if len(parts) != 5 or parts[0] != RECORD_MARKER:
+            raise RecordError("line %d of the server's output is not a result record: %r" % (number, line[:200]))
+        _marker, record, field, kind, encoded = parts
+        try:
+            text = base64.b64decode(encoded.encode("ascii"), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeError, ValueError) as exc:
+            raise RecordError("line %d carries a value that is not base64 UTF-8: %s" % (number, exc))
+        records.setdefault(record, {})[field] = _value(kind, text)
+    return records

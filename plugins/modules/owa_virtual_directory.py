@@ -1,0 +1,133 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: owa_virtual_directory
+short_description: Manage the instant-messaging settings of an OWA virtual directory
+version_added: 0.1.0
+description:
+  - Sets the four settings that connect Outlook Web App to Office Communications Server 2007 R2 (or Lync) on an
+    Exchange 2010 SP1 or later OWA virtual directory, with C(Set-OwaVirtualDirectory).
+  - Reads the directory, compares, sets only the differing parameters and reads them back, in one remote
+    PowerShell process. Setting values already there reports no change.
+  - The settings live in Active Directory on the directory object; run the task for every Client Access server
+    behind a load balancer, since users land on any of them.
+  - After a change, IIS must be reset (C(iisreset /noforce)) for OWA to pick it up; the role C(exchange.owa_im.cas)
+    does it through a handler.
+options:
+  identity:
+    description:
+      - The virtual directory, as C(SERVER\owa (Default Web Site)), a distinguished name or a GUID.
+      - Defaults to this server's C(owa (Default Web Site)).
+      - The module changes nothing unless the identity matches exactly one directory.
+    type: str
+  instant_messaging_enabled:
+    description: Enable instant messaging in OWA. An OWA mailbox policy with IM disabled still overrides it for its mailboxes.
+    type: bool
+  instant_messaging_type:
+    description:
+      - C(ocs) for Office Communications Server 2007 R2 and Lync, C(none) to turn the integration off.
+      - Exchange's enumeration also has C(msn) (Outlook Live, not a documented on-premises integration); the numbers
+        0, 1 and 2 are the same values.
+    type: str
+  instant_messaging_server_name:
+    description: FQDN of the OCS server or pool, such as C(ocs.contoso.com).
+    type: str
+  instant_messaging_certificate_thumbprint:
+    description:
+      - Thumbprint of the certificate this Client Access server uses for IIS (not its serial number).
+      - Spaces, colons, lower case and the invisible U+200E/U+200F marks copied from the certificate console are
+        removed before comparing; anything that is then not 40 hexadecimal digits is an error.
+    type: str
+  verify_certificate:
+    description: Fail unless the thumbprint belongs to an Exchange certificate on this server.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - exchange.owa_im.winrm
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - exchange.owa_im contributors
+"""
+
+EXAMPLES = r"""
+- name: Connect OWA to the OCS pool on every Client Access server
+  hosts: cas_servers
+  gather_facts: false
+  tasks:
+    - name: Set the OWA virtual directory's IM settings
+      exchange.owa_im.owa_virtual_directory:
+        instant_messaging_enabled: true
+        instant_messaging_type: ocs
+        instant_messaging_server_name: ocs.contoso.com
+        instant_messaging_certificate_thumbprint: 8210E17393B6E81AD0B3A75DD9161ABE1A93B695
+      notify: Reset IIS
+
+- name: From the controller, with explicit connection options
+  exchange.owa_im.owa_virtual_directory:
+    identity: CAS01\owa (Default Web Site)
+    instant_messaging_enabled: false
+    winrm_host: cas01.contoso.com
+    winrm_user: CONTOSO\exchadmin
+    winrm_password: "{{ vault_exchange_password }}"
+    winrm_transport: credssp
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+identity:
+  description: The virtual directory managed.
+  returned: success
+  type: str
+  sample: CAS01\owa (Default Web Site)
+server:
+  description: The Exchange server the task ran on.
+  returned: success
+  type: dict
+  sample: {"name": "CAS01", "fqdn": "cas01.contoso.com", "version": "Version 14.1 (Build 218.15)"}
+before:
+  description: The four settings before the task.
+  returned: success
+  type: dict
+  sample: {"instant_messaging_enabled": false, "instant_messaging_type": "None",
+           "instant_messaging_server_name": null, "instant_messaging_certificate_thumbprint": null}
+after:
+  description: The four settings after the task (in check mode, what they would be).
+  returned: success
+  type: dict
+  sample: {"instant_messaging_enabled": true, "instant_messaging_type": "Ocs",
+           "instant_messaging_server_name": "ocs.contoso.com",
+           "instant_messaging_certificate_thumbprint": "8210E17393B6E81AD0B3A75DD9161ABE1A93B695"}
+set_parameters:
+  description: The Set-OwaVirtualDirectory parameters set (or that would be set in check mode).
+  returned: success
+  type: dict
+  sample: {"InstantMessagingEnabled": true, "InstantMessagingType": "Ocs"}
+certificate:
+  description: The Exchange certificate the thumbprint names, when O(verify_certificate) is on.
+  returned: when a thumbprint was given and verified
+  type: dict
+  sample: {"Services": "IMAP, POP, IIS, SMTP", "Status": "Valid", "Subject": "CN=cas01.contoso.com"}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_SPEC, WINRM_OPTION_SPEC
+
+
+def main() -> None:
+    spec = dict(OWA_VIRTUAL_DIRECTORY_SPEC)
+    spec.update(WINRM_OPTION_SPEC)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module.fail_json(msg="exchange.owa_im.owa_virtual_directory runs on the controller through its action plugin; "
+                         "it cannot run as a module on the target.")
+
+
+if __name__ == "__main__":
+    main()

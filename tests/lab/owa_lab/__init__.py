@@ -1,0 +1,1 @@
+"""A simulated Exchange organisation whose Client Access servers speak real WinRM."""

@@ -1,0 +1,229 @@
+"""owa-lab: start, inspect, seed, break and stop a simulated Exchange organisation."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import organisation
+from .store import Store
+
+DEFAULT_STATE = ".owa-lab"
+FAULTS = {
+    "latency": ("latency_seconds", float), "snapin_load": ("snapin_load_seconds", float),
+    "refuse": ("refuse_connections", bool), "drop_mid_command": ("drop_mid_command", bool),
+    "http_500": ("http_500", bool), "ad_unreachable_ntlm": ("ad_unreachable_ntlm", bool),
+    "installer_fail": ("installer_fail", str),
+}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def up(args: argparse.Namespace) -> int:
+    state = Path(args.state)
+    store = Store(state)
+    lab = store.lab() if state.exists() else {}
+    if lab.get("pid") and _pid_alive(int(lab["pid"])):
+        print(f"owa-lab: a lab already runs from {state} (pid {lab['pid']}); run 'owa-lab down' first", file=sys.stderr)
+        return 1
+    if state.exists():
+        shutil.rmtree(state)
+    state.mkdir(parents=True)
+    started = time.time()
+    organisation.build(store, args.servers, args.version)
+    credentials = {"administrator": args.password or secrets.token_urlsafe(12)}
+    store.write("lab.json", {"servers": organisation.server_names(args.servers), "version": args.version, "credentials": credentials,
+                             "user": "administrator", "iis_reset_seconds": args.reset_seconds, "app_pool_recycle_seconds": 0.2,
+                             "ready": False})
+    if args.seed:
+        for line in organisation.apply_seed(store, yaml.safe_load(Path(args.seed).read_text(encoding="utf-8")) or {}):
+            print(f"seeded {line}")
+    log = open(state / "daemon.log", "ab")
+    process = subprocess.Popen([sys.executable, "-m", "owa_lab.daemon", "--state", str(state)], stdout=log, stderr=log,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    with store.edit("lab.json") as data:
+        data["pid"] = process.pid
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if store.lab().get("ready"):
+            break
+        if process.poll() is not None:
+            print(f"owa-lab: the lab failed to start; see {state / 'daemon.log'}", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
+    else:
+        print("owa-lab: the lab did not become ready in 120 s", file=sys.stderr)
+        return 1
+    inventory = Path(args.inventory) if args.inventory else state / "inventory.yml"
+    write_inventory(store, inventory)
+    print(f"owa-lab: {args.servers} CAS server(s), Exchange {args.version}, up in {time.time() - started:.1f} s; "
+          f"inventory {inventory}")
+    return 0
+
+
+def write_inventory(store: Store, path: Path) -> None:
+    lab = store.lab()
+    directory = store.directory()
+    hosts: dict[str, Any] = {}
+    for name in lab["servers"]:
+        fqdn = directory["servers"][name]["fqdn"]
+        hosts[fqdn] = {"ansible_host": "127.0.0.1", "ansible_port": lab["ports"][name]["https"],
+                       "owa_lab_http_port": lab["ports"][name]["http"], "exchange_server_name": name}
+    inventory = {"all": {"children": {"cas_servers": {"hosts": hosts, "vars": {
+        "ansible_connection": "winrm", "ansible_user": lab["user"], "ansible_password": lab["credentials"][lab["user"]],
+        "ansible_winrm_transport": "ntlm", "ansible_winrm_scheme": "https", "ansible_winrm_server_cert_validation": "validate",
+        "ansible_winrm_ca_trust_path": str(store.path("tls", "ca.pem").resolve()), "owa_lab_state": str(store.root.resolve()),
+    }}}}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Written by owa-lab up: a simulated Exchange organisation on this machine.\n"
+                    + yaml.safe_dump(inventory, sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)
+
+
+def down(args: argparse.Namespace) -> int:
+    store = Store(args.state)
+    if not Path(args.state).exists():
+        print("owa-lab: no lab here")
+        return 0
+    pid = store.lab().get("pid")
+    if pid and _pid_alive(int(pid)):
+        os.kill(int(pid), signal.SIGTERM)
+        deadline = time.time() + 10
+        while _pid_alive(int(pid)) and time.time() < deadline:
+            try:
+                os.waitpid(int(pid), os.WNOHANG)
+            except ChildProcessError:
+                pass
+            time.sleep(0.05)
+        if _pid_alive(int(pid)):
+            os.kill(int(pid), signal.SIGKILL)
+    with store.edit("lab.json") as data:
+        data["pid"] = None
+        data["ready"] = False
+    print("owa-lab: down")
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    store = Store(args.state)
+    lab = store.lab()
+    if not lab:
+        print("owa-lab: no lab here")
+        return 1
+    running = bool(lab.get("pid")) and _pid_alive(int(lab["pid"]))
+    print(f"lab {'running (pid ' + str(lab['pid']) + ')' if running else 'stopped'}, Exchange {lab['version']}")
+    directory = store.directory()
+    for name in lab["servers"]:
+        ports = lab.get("ports", {}).get(name, {})
+        faults = store.faults(name)
+        print(f"  {name:6} {directory['servers'][name]['fqdn']:24} https {ports.get('https')} http {ports.get('http')}"
+              + (f"  faults {faults}" if faults else ""))
+    return 0 if running else 1
+
+
+def show_log(args: argparse.Namespace) -> int:
+    store = Store(args.state)
+    for entry in store.log_entries(args.server):
+        if args.json:
+            print(json.dumps(entry, sort_keys=True))
+            continue
+        stamp = dt.datetime.fromtimestamp(entry.pop("time")).isoformat(timespec="milliseconds")
+        server, event = entry.pop("server"), entry.pop("event")
+        if event == "powershell":
+            script = entry["script"].replace("\r", "")
+            print(f"{stamp} {server} powershell (PS {entry['ps_version']}):\n    " + script.replace("\n", "\n    "))
+        else:
+            print(f"{stamp} {server} {event} " + " ".join(f"{k}={v}" for k, v in sorted(entry.items())))
+    return 0
+
+
+def seed(args: argparse.Namespace) -> int:
+    store = Store(args.state)
+    for line in organisation.apply_seed(store, yaml.safe_load(Path(args.file).read_text(encoding="utf-8")) or {}):
+        print(f"seeded {line}")
+    return 0
+
+
+def fault(args: argparse.Namespace) -> int:
+    store = Store(args.state)
+    target = "*" if args.server.lower() == "all" else args.server.upper()
+    with store.edit("faults.json") as data:
+        if args.clear:
+            data.pop(target, None)
+        entry = data.setdefault(target, {})
+        for option, (key, kind) in FAULTS.items():
+            value = getattr(args, option)
+            if value is None:
+                continue
+            if kind is bool:
+                entry[key] = value
+            elif kind is float:
+                entry[key] = float(value)
+            else:
+                entry[key] = value
+        if not entry:
+            data.pop(target, None)
+    print(f"owa-lab: faults for {target}: {store.read('faults.json').get(target, {})}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="owa-lab", description=__doc__)
+    parser.add_argument("--state", default=os.environ.get("OWA_LAB_STATE", DEFAULT_STATE), help="the lab's state directory")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("up", help="start N CAS servers and write an inventory")
+    p.add_argument("--servers", type=int, default=3)
+    p.add_argument("--version", default="2010sp1", choices=["2010sp1", "2010sp3", "2013", "2016", "2019"])
+    p.add_argument("--state", dest="state", default=argparse.SUPPRESS)
+    p.add_argument("--inventory")
+    p.add_argument("--seed", help="a YAML seed to apply before the servers start")
+    p.add_argument("--password", help="the administrator's password (default: random)")
+    p.add_argument("--reset-seconds", type=float, default=1.0, help="how long an iisreset keeps a server out of service")
+    p.set_defaults(run=up)
+    p = sub.add_parser("down", help="stop the lab")
+    p.set_defaults(run=down)
+    p = sub.add_parser("status", help="show the servers and their faults")
+    p.set_defaults(run=status)
+    p = sub.add_parser("log", help="every command each server ran, and every IIS reset window")
+    p.add_argument("--server")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=show_log)
+    p = sub.add_parser("seed", help="apply a YAML seed to the running organisation")
+    p.add_argument("file")
+    p.set_defaults(run=seed)
+    p = sub.add_parser("fault", help="switch a server's faults on or off")
+    p.add_argument("--server", default="all", help="a server name, or 'all'")
+    p.add_argument("--latency", type=float, help="seconds added to every command")
+    p.add_argument("--snapin-load", type=float, help="seconds Add-PSSnapin takes")
+    p.add_argument("--refuse", action=argparse.BooleanOptionalAction, help="refuse connections")
+    p.add_argument("--drop-mid-command", action=argparse.BooleanOptionalAction, help="cut the connection while a command runs")
+    p.add_argument("--http-500", action=argparse.BooleanOptionalAction, help="answer every request with HTTP 500")
+    p.add_argument("--ad-unreachable-ntlm", action=argparse.BooleanOptionalAction,
+                   help="Active Directory unreachable from NTLM sessions (the second hop)")
+    p.add_argument("--installer-fail", help="name of an installer that fails with 1603")
+    p.add_argument("--clear", action="store_true", help="clear this server's faults first")
+    p.set_defaults(run=fault)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Exchange Server as the lab emulates it: versions, snap-ins and cmdlets."""

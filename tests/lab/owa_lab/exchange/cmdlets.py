@@ -1,0 +1,477 @@
+"""Exchange Management Shell cmdlets over the lab's shared Active Directory store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ..powershell.builtins import _HostText
+from ..powershell.engine import Cmdlet, Engine, Invocation, Param
+from ..powershell.values import PSEnum, PSObject, RuntimeError_, SwitchValue, is_true, to_list, to_string
+from ..store import Store
+from .versions import IM_TYPE_NUMBERS, ExchangeVersion
+
+VDIR_TYPE = "Microsoft.Exchange.Data.Directory.SystemConfiguration.ADOwaVirtualDirectory"
+IM_TYPE_ENUM = "Microsoft.Exchange.Data.Directory.SystemConfiguration.InstantMessagingTypeOptions"
+SERVICES = {"None": 0, "IMAP": 1, "POP": 2, "UM": 4, "IIS": 8, "SMTP": 16, "Federation": 32, "UMCallRouter": 64}
+CERT_STATUS = ("Unknown", "Valid", "Revoked", "DateInvalid", "Untrusted", "Invalid", "RevocationCheckFailure", "PendingRequest")
+
+
+@dataclass
+class Session:
+    """Who runs this PowerShell process, where, and how they authenticated."""
+
+    store: Store
+    server: str
+    version: ExchangeVersion
+    auth: str
+    user: str
+
+
+def session_of(inv: Invocation) -> Session:
+    return inv.engine.state["session"]
+
+
+def _dc(session: Session) -> str:
+    return session.store.directory().get("organisation", {}).get("domain_controller", "dc01.contoso.lab")
+
+
+def _task_class(name: str) -> str:
+    verb, noun = name.split("-", 1)
+    return f"Microsoft.Exchange.Management.SystemConfigurationTasks.{verb}{noun}"
+
+
+def _not_found(session: Session, identity: str, cmdlet: str) -> RuntimeError_:
+    return RuntimeError_(
+        f"The operation couldn't be performed because object '{identity}' couldn't be found on '{_dc(session)}'.",
+        error_id=f"{uuid.uuid4().hex[:8].upper()},{_task_class(cmdlet)}", category="NotSpecified",
+        exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException", target=identity, command=cmdlet)
+
+
+def _check_directory_reachable(inv: Invocation) -> None:
+    """The second hop: from an NTLM-authenticated WinRM session, the CAS cannot pass the user's credentials to a DC."""
+    session = session_of(inv)
+    faults = session.store.faults(session.server)
+    if faults.get("ad_unreachable_ntlm") and session.auth == "ntlm":
+        raise RuntimeError_(
+            f"Active Directory operation failed on {_dc(session)}. This error is not retriable. Additional information: "
+            "An operations error occurred.\r\nActive directory response: 000004DC: LdapErr: DSID-0C0906E8, comment: "
+            "In order to perform this operation a successful bind must be completed on the connection., data 0, v1db1",
+            error_id=f"{uuid.uuid4().hex[:8].upper()},{_task_class(inv.cmdlet.name)}", category="NotSpecified",
+            exception_type="Microsoft.Exchange.Data.Directory.ADOperationException", command=inv.cmdlet.name)
+
+
+# ----- conversions (PowerShell's binder messages) ---------------------------------------------------
+def convert_bool(value: Any, name: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (bool, SwitchValue)):
+        return bool(value)
+    if isinstance(value, int):
+        return value != 0
+    raise RuntimeError_(
+        f'Cannot convert value "{type(value).__name__ == "str" and "System.String" or to_string(value)}" to type "System.Boolean". '
+        "Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.")
+
+
+def convert_string(value: Any, name: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        if len(value) == 1:
+            return to_string(value[0])
+        raise RuntimeError_(f'Cannot convert \'{to_string(value)}\' to the type \'System.String\' required by parameter \'{name}\'. '
+                            "Specified method is not supported.")
+    return to_string(value)
+
+
+def convert_im_type(value: Any, name: str) -> Any:
+    if value is None:
+        return None
+    names = IM_TYPE_NUMBERS
+    if isinstance(value, PSEnum):
+        value = value.name
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in names.values():
+            return PSEnum(IM_TYPE_ENUM, names, value)
+    text = to_string(value).strip()
+    if text.isdigit() and int(text) in names.values():
+        return PSEnum(IM_TYPE_ENUM, names, int(text))
+    for key in names:
+        if key.lower() == text.lower():
+            return PSEnum(IM_TYPE_ENUM, names, key)
+    raise RuntimeError_(
+        f'Cannot convert value "{to_string(value)}" to type "{IM_TYPE_ENUM}" due to invalid enumeration values. '
+        f'Specify one of the following enumeration values and try again. The possible enumeration values are "{", ".join(names)}".')
+
+
+# ----- objects -------------------------------------------------------------------------------------
+def vdir_identity(record: dict[str, Any]) -> str:
+    return f"{record['server']}\\{record['name']}"
+
+
+def vdir_object(record: dict[str, Any], organisation: dict[str, Any]) -> PSObject:
+    im_type = record.get("InstantMessagingType")
+    properties: dict[str, Any] = {
+        "InstantMessagingCertificateThumbprint": record.get("InstantMessagingCertificateThumbprint"),
+        "InstantMessagingServerName": record.get("InstantMessagingServerName"),
+        "InstantMessagingEnabled": record.get("InstantMessagingEnabled"),
+        "InstantMessagingType": PSEnum(IM_TYPE_ENUM, IM_TYPE_NUMBERS, im_type) if im_type is not None else None,
+        "DefaultDomain": "",
+        "LogonFormat": "FullDomain",
+        "ClientAuthCleanupLevel": "High",
+        "FormsAuthentication": True,
+        "BasicAuthentication": True,
+        "WindowsAuthentication": False,
+        "MetabasePath": f"IIS://{record['fqdn']}/W3SVC/1/ROOT/owa",
+        "Path": record.get("path", ""),
+        "Server": record["server"],
+        "InternalUrl": record.get("InternalUrl"),
+        "ExternalUrl": record.get("ExternalUrl"),
+        "AdminDisplayName": "",
+        "ExchangeVersion": "0.10 (14.0.100.0)",
+        "OwaVersion": "Exchange2010" if record.get("version", "2010").startswith("2010") else "Exchange2013",
+        "Name": record["name"],
+        "DistinguishedName": (f"CN={record['name']},CN=HTTP,CN=Protocols,CN={record['server']},CN=Servers,"
+                              f"CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,"
+                              f"CN={organisation.get('name', 'Contoso')},CN=Microsoft Exchange,CN=Services,"
+                              f"CN=Configuration,{organisation.get('domain_dn', 'DC=contoso,DC=lab')}"),
+        "Identity": vdir_identity(record),
+        "Guid": record["guid"],
+        "ObjectCategory": f"{organisation.get('domain', 'contoso.lab')}/Configuration/Schema/ms-Exch-OWA-Virtual-Directory",
+        "WhenChanged": _date(record.get("WhenChanged")),
+        "WhenCreated": _date(record.get("WhenCreated")),
+        "OriginatingServer": organisation.get("domain_controller", "dc01.contoso.lab"),
+        "IsValid": True,
+    }
+    return PSObject(VDIR_TYPE, properties, display=["Name", "Server", "OwaVersion"], text=vdir_identity(record))
+
+
+def _date(value: Any) -> Any:
+    if value is None:
+        return None
+    return dt.datetime.fromtimestamp(float(value))
+
+
+def server_object(name: str, record: dict[str, Any], version: ExchangeVersion) -> PSObject:
+    return PSObject("Microsoft.Exchange.Data.Directory.Management.ExchangeServer", {
+        "Name": name,
+        "Fqdn": record["fqdn"],
+        "Site": record.get("site", "contoso.lab/Configuration/Sites/Default-First-Site-Name"),
+        "ServerRole": record.get("roles", "Mailbox, ClientAccess, HubTransport"),
+        "Edition": record.get("edition", "Enterprise"),
+        "AdminDisplayVersion": version.display,
+        "IsClientAccessServer": True,
+        "IsExchange2007OrLater": True,
+        "Identity": name,
+    }, display=["Name", "Site", "ServerRole", "Edition", "AdminDisplayVersion"], text=name)
+
+
+def certificate_object(server: str, fqdn: str, record: dict[str, Any], now: dt.datetime) -> PSObject:
+    not_before = dt.datetime.fromisoformat(record["not_before"])
+    not_after = dt.datetime.fromisoformat(record["not_after"])
+    status = record.get("status") or ("DateInvalid" if not (not_before <= now <= not_after) else "Valid")
+    services = 0
+    for service in record.get("services", []):
+        services |= SERVICES[service]
+    return PSObject("Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate", {
+        "AccessRules": None,
+        "CertificateDomains": list(record.get("domains", [])),
+        "HasPrivateKey": True,
+        "IsSelfSigned": record.get("self_signed", False),
+        "Issuer": record["issuer"],
+        "NotAfter": not_after,
+        "NotBefore": not_before,
+        "PublicKeySize": 2048,
+        "RootCAType": "None" if record.get("self_signed") else "Enterprise",
+        "SerialNumber": record["serial"],
+        "Services": PSEnum("Microsoft.Exchange.Management.SystemConfigurationTasks.AllowedServices", SERVICES, services, flags=True),
+        "Status": status,
+        "Subject": record["subject"],
+        "Thumbprint": record["thumbprint"],
+        "Identity": f"{fqdn}\\{record['thumbprint']}",
+        "FriendlyName": record.get("friendly_name", ""),
+    }, display=["Thumbprint", "Services", "Subject"], text=f"[Subject]\r\n  {record['subject']}")
+
+
+def policy_object(record: dict[str, Any]) -> PSObject:
+    im_type = record.get("InstantMessagingType")
+    return PSObject("Microsoft.Exchange.Data.Directory.SystemConfiguration.OwaMailboxPolicy", {
+        "Name": record["name"],
+        "InstantMessagingEnabled": record.get("InstantMessagingEnabled", True),
+        "InstantMessagingType": PSEnum(IM_TYPE_ENUM, IM_TYPE_NUMBERS, im_type) if im_type is not None else None,
+        "IsDefault": record.get("IsDefault", False),
+        "Identity": record["name"],
+    }, display=["Name", "IsDefault"], text=record["name"])
+
+
+# ----- identity resolution -------------------------------------------------------------------------
+def _match_vdirs(session: Session, identity: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(identity, PSObject):
+        identity = identity.properties.get("Identity")
+    text = to_string(identity).strip()
+    try:
+        guid = str(uuid.UUID(text))
+        return [r for r in records if r["guid"] == guid]
+    except ValueError:
+        pass
+    if text.upper().startswith("CN="):
+        parts = [p.split("=", 1)[1] for p in text.split(",") if "=" in p]
+        if len(parts) >= 4:
+            return [r for r in records if r["name"].lower() == parts[0].lower() and r["server"].lower() == parts[3].lower()]
+        return []
+    if "\\" in text:
+        server, name = text.split("\\", 1)
+    else:
+        # A bare name means this server's directory, as the Exchange Management Shell resolves it.
+        server, name = session.server, text
+    return [r for r in records
+            if fnmatch.fnmatchcase(r["server"].lower(), server.lower()) and fnmatch.fnmatchcase(r["name"].lower(), name.lower())]
+
+
+# ----- cmdlets ---------------------------------------------------------------------------------------
+def get_owa_virtual_directory(inv: Invocation) -> list[Any]:
+    session = session_of(inv)
+    _check_directory_reachable(inv)
+    directory = session.store.directory()
+    records = directory.get("owa_virtual_directories", [])
+    organisation = directory.get("organisation", {})
+    if inv.has("Identity") and inv.has("Server"):
+        raise RuntimeError_("Parameter set cannot be resolved using the specified named parameters.",
+                            error_id="AmbiguousParameterSet,Microsoft.Exchange.Management.SystemConfigurationTasks.GetOwaVirtualDirectory",
+                            category="InvalidArgument", exception_type="System.Management.Automation.ParameterBindingException",
+                            command=inv.cmdlet.name)
+    identities = to_list(inv.get("Identity")) if inv.has("Identity") else [item for item in inv.input]
+    output: list[Any] = []
+    if identities:
+        for identity in identities:
+            matched = _match_vdirs(session, identity, records)
+            if not matched:
+                inv.error(_not_found(session, to_string(identity.properties.get("Identity") if isinstance(identity, PSObject) else identity),
+                                     inv.cmdlet.name))
+            output.extend(vdir_object(r, organisation) for r in matched)
+        return output
+    if inv.has("Server"):
+        server = to_string(inv.get("Server")).split(".")[0]
+        if server.upper() not in directory.get("servers", {}):
+            inv.error(_not_found(session, to_string(inv.get("Server")), inv.cmdlet.name))
+            return []
+        return [vdir_object(r, organisation) for r in records if r["server"].lower() == server.lower()]
+    return [vdir_object(r, organisation) for r in records]
+
+
+_SETTABLE = ("InstantMessagingEnabled", "InstantMessagingType", "InstantMessagingServerName",
+             "InstantMessagingCertificateThumbprint", "InternalUrl", "ExternalUrl")
+
+
+def set_owa_virtual_directory(inv: Invocation) -> list[Any]:
+    session = session_of(inv)
+    targets = to_list(inv.get("Identity")) if inv.has("Identity") else list(inv.input)
+    if not targets:
+        raise RuntimeError_("Cannot process command because of one or more missing mandatory parameters: Identity.",
+                            error_id="MissingMandatoryParameter,Microsoft.Exchange.Management.SystemConfigurationTasks.SetOwaVirtualDirectory",
+                            category="InvalidArgument", exception_type="System.Management.Automation.ParameterBindingException",
+                            command=inv.cmdlet.name)
+    changes = {name: inv.get(name) for name in _SETTABLE if inv.has(name)}
+    if "InstantMessagingType" in changes and changes["InstantMessagingType"] is not None:
+        changes["InstantMessagingType"] = changes["InstantMessagingType"].name
+    for identity in targets:
+        _check_directory_reachable(inv)
+        label = to_string(identity.properties.get("Identity") if isinstance(identity, PSObject) else identity)
+        if is_true(inv.get("WhatIf")):
+            matched = _match_vdirs(session, identity, session.store.directory().get("owa_virtual_directories", []))
+            if not matched:
+                inv.error(_not_found(session, label, inv.cmdlet.name))
+                continue
+            return [_HostText(f'What if: Configuring Outlook Web App virtual directory "{vdir_identity(matched[0])}".')]
+        with session.store.edit_directory() as directory:
+            records = directory.get("owa_virtual_directories", [])
+            matched = _match_vdirs(session, identity, records)
+            if not matched:
+                inv.error(_not_found(session, label, inv.cmdlet.name))
+                continue
+            if len(matched) > 1:
+                inv.error(RuntimeError_(
+                    f"The operation couldn't be performed because '{label}' matches multiple entries.",
+                    error_id=f"{uuid.uuid4().hex[:8].upper()},{_task_class(inv.cmdlet.name)}",
+                    exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException", command=inv.cmdlet.name))
+                continue
+            record = matched[0]
+            modified = {k: v for k, v in changes.items() if record.get(k) != v}
+            if modified:
+                record.update(modified)
+                record["WhenChanged"] = time.time()
+        session.store.log(session.server, "ad-change", object=vdir_identity(record), changes=modified)
+        if not modified:
+            inv.engine.warnings.append(
+                f"The command completed successfully but no settings of '{vdir_identity(record)}' have been modified.")
+    return []
+
+
+def get_exchange_server(inv: Invocation) -> list[Any]:
+    from .versions import VERSIONS
+    session = session_of(inv)
+    _check_directory_reachable(inv)
+    servers = session.store.directory().get("servers", {})
+    if inv.has("Identity"):
+        wanted = to_string(inv.get("Identity")).split(".")[0].upper()
+        if wanted not in servers:
+            inv.error(_not_found(session, to_string(inv.get("Identity")), inv.cmdlet.name))
+            return []
+        return [server_object(wanted, servers[wanted], VERSIONS[servers[wanted]["version"]])]
+    return [server_object(name, record, VERSIONS[record["version"]]) for name, record in sorted(servers.items())]
+
+
+def get_exchange_certificate(inv: Invocation) -> list[Any]:
+    session = session_of(inv)
+    server = to_string(inv.get("Server")).split(".")[0].upper() if inv.has("Server") else session.server
+    servers = session.store.directory().get("servers", {})
+    if server not in servers:
+        inv.error(_not_found(session, to_string(inv.get("Server")), inv.cmdlet.name))
+        return []
+    now = inv.engine.state["clock"]()
+    host = session.store.host(server)
+    certificates = [certificate_object(server, servers[server]["fqdn"], c, now) for c in host.get("certificates", [])]
+    wanted = inv.get("Thumbprint") if inv.has("Thumbprint") else inv.get("Identity")
+    if wanted is not None:
+        text = to_string(wanted).split("\\")[-1]
+        chosen = [c for c in certificates if to_string(c.properties["Thumbprint"]).lower() == text.lower()]
+        if not chosen:
+            inv.error(_not_found(session, to_string(wanted), inv.cmdlet.name))
+        return chosen
+    return certificates
+
+
+def get_owa_mailbox_policy(inv: Invocation) -> list[Any]:
+    session = session_of(inv)
+    _check_directory_reachable(inv)
+    policies = session.store.directory().get("owa_mailbox_policies", [])
+    if inv.has("Identity"):
+        wanted = to_string(inv.get("Identity"))
+        chosen = [p for p in policies if fnmatch.fnmatchcase(p["name"].lower(), wanted.lower())]
+        if not chosen:
+            inv.error(_not_found(session, wanted, inv.cmdlet.name))
+        return [policy_object(p) for p in chosen]
+    return [policy_object(p) for p in policies]
+
+
+def set_owa_mailbox_policy(inv: Invocation) -> list[Any]:
+    session = session_of(inv)
+    _check_directory_reachable(inv)
+    targets = to_list(inv.get("Identity")) if inv.has("Identity") else list(inv.input)
+    for target in targets:
+        name = to_string(target.properties.get("Identity") if isinstance(target, PSObject) else target)
+        with session.store.edit_directory() as directory:
+            chosen = [p for p in directory.get("owa_mailbox_policies", []) if p["name"].lower() == name.lower()]
+            if not chosen:
+                inv.error(_not_found(session, name, inv.cmdlet.name))
+                continue
+            for key in ("InstantMessagingEnabled", "InstantMessagingType"):
+                if inv.has(key):
+                    value = inv.get(key)
+                    chosen[0][key] = value.name if isinstance(value, PSEnum) else value
+        session.store.log(session.server, "ad-change", object=name, changes={k: to_string(inv.get(k)) for k in
+                                                                              ("InstantMessagingEnabled", "InstantMessagingType") if inv.has(k)})
+    return []
+
+
+def exchange_cmdlets() -> dict[str, Cmdlet]:
+    identity = Param("Identity", position=0)
+    common_dc = Param("DomainController")
+    cmdlets = [
+        Cmdlet("Get-OwaVirtualDirectory", [identity, Param("Server"), Param("ADPropertiesOnly", "switch"), common_dc],
+               get_owa_virtual_directory),
+        Cmdlet("Set-OwaVirtualDirectory", [
+            identity, common_dc,
+            Param("InstantMessagingEnabled", convert=convert_bool),
+            Param("InstantMessagingType", convert=convert_im_type),
+            Param("InstantMessagingServerName", convert=convert_string),
+            Param("InstantMessagingCertificateThumbprint", convert=convert_string),
+            Param("InternalUrl", convert=convert_string), Param("ExternalUrl", convert=convert_string),
+        ], set_owa_virtual_directory, supports_should_process=True),
+        Cmdlet("Get-ExchangeServer", [identity, common_dc, Param("Status", "switch")], get_exchange_server),
+        Cmdlet("Get-ExchangeCertificate", [identity, Param("Thumbprint"), Param("Server"), common_dc], get_exchange_certificate),
+        Cmdlet("Get-OwaMailboxPolicy", [identity, common_dc], get_owa_mailbox_policy),
+        Cmdlet("Set-OwaMailboxPolicy", [identity, common_dc, Param("InstantMessagingEnabled", convert=convert_bool),
+                                        Param("InstantMessagingType", convert=convert_im_type)],
+               set_owa_mailbox_policy, supports_should_process=True),
+    ]
+    return {c.name: c for c in cmdlets}
+
+
+# ----- snap-ins --------------------------------------------------------------------------------------
+def registered_snapins(session: Session) -> list[str]:
+    host = session.store.host(session.server)
+    if host.get("exchange_installed", True) is False:
+        return []
+    return [session.version.snapin]
+
+
+def _snapin_object(name: str) -> PSObject:
+    return PSObject("System.Management.Automation.PSSnapInInfo", {"Name": name, "PSVersion": "1.0", "Description": "Admin Tasks for the Exchange Server"},
+                    display=["Name", "PSVersion", "Description"], text=name)
+
+
+def add_pssnapin(inv: Invocation) -> list[Any]:
+    session = session_of(inv)
+    engine: Engine = inv.engine
+    for name in to_list(inv.get("Name")):
+        text = to_string(name)
+        if text.lower() not in (s.lower() for s in registered_snapins(session)):
+            inv.error(RuntimeError_(f"The Windows PowerShell snap-in '{text}' is not installed on this machine.",
+                                    error_id="AddPSSnapInRead,Microsoft.PowerShell.Commands.AddPSSnapinCommand",
+                                    category="InvalidArgument", exception_type="System.Management.Automation.PSArgumentException",
+                                    target=text, command="Add-PSSnapin"))
+            continue
+        loaded = engine.state.setdefault("snapins", [])
+        if text.lower() in (s.lower() for s in loaded):
+            inv.error(RuntimeError_(f"Cannot add Windows PowerShell snap-in {text} because it is already added. "
+                                    "Verify the name of the snap-in and try again.",
+                                    error_id="AddPSSnapInRead,Microsoft.PowerShell.Commands.AddPSSnapinCommand",
+                                    category="InvalidArgument", exception_type="System.Management.Automation.PSArgumentException",
+                                    target=text, command="Add-PSSnapin"))
+            continue
+        delay = float(session.store.faults(session.server).get("snapin_load_seconds", 0) or 0)
+        if delay:
+            time.sleep(delay)
+        session.store.log(session.server, "snapin-load", snapin=text, seconds=delay)
+        loaded.append(text)
+        for cmdlet in exchange_cmdlets().values():
+            engine.commands[cmdlet.name] = cmdlet
+    return []
+
+
+def get_pssnapin(inv: Invocation) -> list[Any]:
+    session = session_of(inv)
+    registered = bool(inv.get("Registered"))
+    available = registered_snapins(session) if registered else list(inv.engine.state.get("snapins", []))
+    if not registered:
+        available = ["Microsoft.PowerShell.Core"] + available
+    names = [to_string(n) for n in to_list(inv.get("Name"))] if inv.has("Name") else ["*"]
+    chosen = [s for s in available if any(fnmatch.fnmatchcase(s.lower(), n.lower()) for n in names)]
+    for name in names:
+        if "*" not in name and not any(s.lower() == name.lower() for s in chosen):
+            inv.error(RuntimeError_(f"No Windows PowerShell snap-ins matching the pattern '{name}' were found. "
+                                    "Check the pattern and then try the command again.",
+                                    error_id="NoPSSnapInsFound,Microsoft.PowerShell.Commands.GetPSSnapinCommand",
+                                    category="InvalidArgument", exception_type="System.ArgumentException", target=name,
+                                    command="Get-PSSnapin"))
+    return [_snapin_object(s) for s in chosen]
+
+
+def snapin_cmdlets() -> dict[str, Cmdlet]:
+    cmdlets = [
+        Cmdlet("Add-PSSnapin", [Param("Name", position=0), Param("PassThru", "switch")], add_pssnapin, aliases=("asnp",)),
+        Cmdlet("Get-PSSnapin", [Param("Name", position=0), Param("Registered", "switch")], get_pssnapin, aliases=("gsnp",)),
+    ]
+    return {c.name: c for c in cmdlets}
+
+
+def types() -> dict[str, Any]:
+    return {"microsoft.exchange.data.directory.systemconfiguration.instantmessagingtypeoptions":
+            lambda value: convert_im_type(value, "InstantMessagingType")}
+

@@ -1,0 +1,35 @@
+"""What differs between the Exchange versions the lab can run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExchangeVersion:
+    key: str
+    display: str
+    build: str
+    snapin: str
+    ps_version: float
+    install_path: str
+    im_types: tuple[str, ...]  # InstantMessagingTypeOptions: None, Ocs, Msn in the exchg.140 and exchg.150 API references
+
+
+E2010_SNAPIN = "Microsoft.Exchange.Management.PowerShell.E2010"
+E2013_SNAPIN = "Microsoft.Exchange.Management.PowerShell.SnapIn"
+
+VERSIONS = {
+    "2010sp1": ExchangeVersion("2010sp1", "Version 14.1 (Build 218.15)", "14.1.218.15", E2010_SNAPIN, 2.0,
+                               r"C:\Program Files\Microsoft\Exchange Server\V14", ("None", "Ocs", "Msn")),
+    "2010sp3": ExchangeVersion("2010sp3", "Version 14.3 (Build 123.4)", "14.3.123.4", E2010_SNAPIN, 2.0,
+                               r"C:\Program Files\Microsoft\Exchange Server\V14", ("None", "Ocs", "Msn")),
+    "2013": ExchangeVersion("2013", "Version 15.0 (Build 1497.2)", "15.0.1497.2", E2013_SNAPIN, 4.0,
+                            r"C:\Program Files\Microsoft\Exchange Server\V15", ("None", "Ocs", "Msn")),
+    "2016": ExchangeVersion("2016", "Version 15.1 (Build 2507.6)", "15.1.2507.6", E2013_SNAPIN, 5.1,
+                            r"C:\Program Files\Microsoft\Exchange Server\V15", ("None", "Ocs", "Msn")),
+    "2019": ExchangeVersion("2019", "Version 15.2 (Build 1118.7)", "15.2.1118.7", E2013_SNAPIN, 5.1,
+                            r"C:\Program Files\Microsoft\Exchange Server\V15", ("None", "Ocs", "Msn")),
+}
+
+IM_TYPE_NUMBERS = {"None": 0, "Ocs": 1, "Msn": 2}

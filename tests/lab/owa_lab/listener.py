@@ -1,0 +1,294 @@
+"""A CAS's WinRM listener: HTTP(S), NTLM or Basic authentication, WinRM message encryption.
+
+NTLM is accepted by pyspnego's acceptor against the lab's user file; after the handshake the
+same context seals and unseals messages when the client encrypts over HTTP, as pywinrm does.
+Kerberos and CredSSP need a domain controller, which the lab does not have.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import os
+import socket
+import ssl
+import struct
+import threading
+import time
+from typing import Any
+
+import spnego
+
+from .exchange.cmdlets import Session
+from .exchange.versions import VERSIONS
+from .process import run as run_command_line
+from .store import Store
+from .windows import iis_available
+from .wsman import Fault, ShellService, fault_envelope
+
+BOUNDARY = b"--Encrypted Boundary"
+PROTOCOL = b"application/HTTP-SPNEGO-session-encrypted"
+
+
+class CasServer:
+    """One Client Access server of the lab: its shells and its listeners."""
+
+    def __init__(self, store: Store, name: str, credentials: dict[str, str]) -> None:
+        self.store = store
+        self.name = name
+        self.credentials = credentials
+        self.shells = ShellService(name, self._run)
+        self.listeners: list[_Listener] = []
+
+    def _run(self, shell: Any, command_line: str) -> tuple[bytes, bytes, int]:
+        directory = self.store.directory()
+        version = VERSIONS[directory["servers"][self.name]["version"]]
+        latency = float(self.store.faults(self.name).get("latency_seconds", 0) or 0)
+        if latency:
+            time.sleep(latency)
+        return run_command_line(Session(self.store, self.name, version, shell.auth, shell.user), command_line)
+
+    def listen(self, port: int, context: ssl.SSLContext | None) -> int:
+        listener = _Listener(self, port, context)
+        self.listeners.append(listener)
+        return listener.port
+
+    def watch_faults(self) -> None:
+        refuse = bool(self.store.faults(self.name).get("refuse_connections"))
+        for listener in self.listeners:
+            listener.set_refusing(refuse)
+
+    def close(self) -> None:
+        for listener in self.listeners:
+            listener.close()
+
+
+class _Listener:
+    def __init__(self, server: CasServer, port: int, context: ssl.SSLContext | None) -> None:
+        self.server = server
+        self.context = context
+        self.port = port
+        self.httpd: _HTTPServer | None = None
+        self.lock = threading.Lock()
+        self._start()
+
+    def _start(self) -> None:
+        httpd = _HTTPServer(("127.0.0.1", self.port), _Handler)
+        httpd.cas = self.server
+        httpd.tls = self.context
+        self.port = httpd.server_address[1]
+        self.httpd = httpd
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+                         name=f"{self.server.name}-{self.port}").start()
+
+    def set_refusing(self, refuse: bool) -> None:
+        with self.lock:
+            if refuse and self.httpd is not None:
+                self.httpd.shutdown()
+                self.httpd.server_close()
+                self.httpd = None
+            elif not refuse and self.httpd is None:
+                self._start()
+
+    def close(self) -> None:
+        self.set_refusing(True)
+
+
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    cas: CasServer
+    tls: ssl.SSLContext | None
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.tls is not None:
+            sock.settimeout(30)
+            sock = self.tls.wrap_socket(sock, server_side=True)
+            sock.settimeout(None)
+        return sock, address
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Microsoft-HTTPAPI/2.0"
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.context: Any = None
+        self.user: str | None = None
+        self.auth: str = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return
+
+    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None, close: bool = False) -> None:
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        # /owa answers while IIS runs; a reset window makes it unavailable, as on a real CAS.
+        if self.path.lower().startswith("/owa"):
+            if iis_available(self._session_stub()):
+                self._send(200, b"Outlook Web App", {"Content-Type": "text/html"})
+            else:
+                self._send(503, b"Service Unavailable", {"Content-Type": "text/html"})
+            return
+        self._send(404)
+
+    def _session_stub(self) -> Session:
+        cas = self.server.cas
+        return Session(cas.store, cas.name, VERSIONS["2010sp1"], "", "")
+
+    def do_POST(self) -> None:
+        cas = self.server.cas
+        length = int(self.headers.get("Content-Length", "0") or 0)
+        body = self.rfile.read(length) if length else b""
+        faults = cas.store.faults(cas.name)
+        if faults.get("http_500"):
+            self._send(500, b"", {"Content-Type": "application/soap+xml;charset=UTF-8"})
+            return
+        if not self._authenticate(body):
+            return
+        content_type = self.headers.get("Content-Type", "")
+        encrypted = "multipart/encrypted" in content_type
+        if encrypted:
+            try:
+                body = self._unseal(body)
+            except Exception:
+                self._send(400, close=True)
+                return
+        if not body:
+            self._send(200, b"")
+            return
+        drop = bool(faults.get("drop_mid_command"))
+
+        def before_receive() -> None:
+            if drop:
+                raise _DropConnection()
+
+        try:
+            reply = cas.shells.handle(body, self.user or "", self.auth, before_receive)
+            status = 200
+        except Fault as fault:
+            reply, status = fault_envelope(fault, cas.name), 500
+        except _DropConnection:
+            # Let the command finish on the server, as a real one would, then cut the connection.
+            time.sleep(0.3)
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if encrypted:
+            self._send(status, self._seal(reply), {
+                "Content-Type": f'multipart/encrypted;protocol="{PROTOCOL.decode()}";boundary="Encrypted Boundary"'})
+        else:
+            self._send(status, reply, {"Content-Type": "application/soap+xml;charset=UTF-8"})
+
+    # ----- authentication ------------------------------------------------------------------------
+    def _challenge(self, token: bytes | None = None, scheme: str = "Negotiate") -> None:
+        if token:
+            headers = {"WWW-Authenticate": f"{scheme} {base64.b64encode(token).decode()}"}
+        else:
+            headers = {"WWW-Authenticate": "Negotiate"}
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", "Negotiate")
+            self.send_header("WWW-Authenticate", "Basic realm=\"WSMAN\"")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(401, b"", headers)
+
+    def _authenticate(self, body: bytes) -> bool:
+        cas = self.server.cas
+        header = self.headers.get("Authorization", "")
+        if not header:
+            if self.user is not None:
+                return True
+            self._challenge()
+            return False
+        scheme, _, value = header.partition(" ")
+        scheme_lower = scheme.lower()
+        if scheme_lower == "basic":
+            try:
+                user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
+            except ValueError:
+                self._challenge()
+                return False
+            expected = cas.credentials.get(user.split("\\")[-1].lower())
+            if expected is None or expected != password:
+                cas.store.log(cas.name, "auth-failure", user=user, auth="basic")
+                self._send(401, b"", {"WWW-Authenticate": "Basic realm=\"WSMAN\""}, close=True)
+                return False
+            self.user, self.auth = user, "basic"
+            return True
+        if scheme_lower in ("negotiate", "ntlm"):
+            token = base64.b64decode(value.strip())
+            if self.context is None or self.context.complete:
+                self.context = spnego.server(protocol="ntlm")
+            try:
+                out = self.context.step(token)
+            except Exception:
+                cas.store.log(cas.name, "auth-failure", auth="ntlm")
+                self.context = None
+                self._send(401, b"", {"WWW-Authenticate": "Negotiate"}, close=True)
+                return False
+            if not self.context.complete:
+                self._challenge(out, scheme)
+                return False
+            self.user, self.auth = self.context.client_principal or "administrator", "ntlm"
+            return True
+        self._challenge()
+        return False
+
+    # ----- message encryption (MS-WSMV 2.2.9.1) --------------------------------------------------
+    def _unseal(self, body: bytes) -> bytes:
+        parts = [p for p in body.split(BOUNDARY + b"\r\n") if p]
+        message = b""
+        for index in range(0, len(parts), 2):
+            header, payload = parts[index], parts[index + 1]
+            expected = int(header.split(b"Length=")[1].split(b"\r\n")[0])
+            if payload.endswith(BOUNDARY + b"--\r\n"):
+                payload = payload[: -len(BOUNDARY + b"--\r\n")]
+            payload = payload.replace(b"\tContent-Type: application/octet-stream\r\n", b"", 1)
+            signature_length = struct.unpack("<i", payload[:4])[0]
+            signature = payload[4:4 + signature_length]
+            sealed = payload[4 + signature_length:]
+            plain = self.context.unwrap_winrm(signature, sealed)
+            if len(plain) != expected:
+                raise ValueError("encrypted length mismatch")
+            message += plain
+        return message
+
+    def _seal(self, message: bytes) -> bytes:
+        wrapped = self.context.wrap_winrm(message)
+        stream = struct.pack("<i", len(wrapped.header)) + wrapped.header + wrapped.data
+        return (BOUNDARY + b"\r\n\tContent-Type: " + PROTOCOL + b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
+                + str(len(message)).encode() + b"\r\n" + BOUNDARY + b"\r\n\tContent-Type: application/octet-stream\r\n"
+                + stream + BOUNDARY + b"--\r\n")
+
+
+class _DropConnection(Exception):
+    pass
+
+
+def ntlm_user_file(path: str, credentials: dict[str, str]) -> None:
+    """pyspnego's NTLM acceptor reads users from NTLM_USER_FILE; an empty domain matches a bare name."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for user, password in credentials.items():
+            handle.write(f":{user}:{password}\n")
+            handle.write(f"CONTOSO:{user}:{password}\n")
+    os.chmod(path, 0o600)
+    os.environ["NTLM_USER_FILE"] = path

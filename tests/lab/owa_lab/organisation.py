@@ -1,0 +1,111 @@
+"""A starting organisation: servers, virtual directories, certificates, policies; and seeds on top."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from . import certificates
+from .exchange.versions import VERSIONS
+from .store import Store
+
+
+def server_names(count: int) -> list[str]:
+    return [f"CAS{index:02d}" for index in range(1, count + 1)]
+
+
+def _fake_thumbprint(seed: str) -> str:
+    return hashlib.sha1(seed.encode()).hexdigest().upper()
+
+
+def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -> None:
+    if version not in VERSIONS:
+        raise ValueError(f"unknown Exchange version {version!r}; choose from {', '.join(VERSIONS)}")
+    tls_dir = store.path("tls")
+    tls_dir.mkdir(parents=True, exist_ok=True)
+    ca, ca_key = certificates.create_ca(tls_dir)
+    certificates.save_ca_key(tls_dir, ca_key)
+    now = dt.datetime.now(dt.timezone.utc)
+    servers: dict[str, Any] = {}
+    vdirs: list[dict[str, Any]] = []
+    for name in server_names(count):
+        fqdn = f"{name.lower()}.{domain}"
+        servers[name] = {"fqdn": fqdn, "version": version, "roles": "Mailbox, ClientAccess, HubTransport"}
+        vdirs.append(_vdir(name, fqdn, version))
+        issued = certificates.issue(tls_dir, ca, ca_key, fqdn, now - dt.timedelta(days=30), now + dt.timedelta(days=365))
+        expired_start = now - dt.timedelta(days=800)
+        host = {
+            "tls": {"cert_file": issued.pop("cert_file"), "key_file": issued.pop("key_file")},
+            "certificates": [
+                dict(issued, services=["IMAP", "POP", "IIS", "SMTP"], domains=[fqdn, name.lower()], friendly_name="Contoso IIS"),
+                {"thumbprint": _fake_thumbprint(fqdn + "self"), "serial": _fake_thumbprint(fqdn + "serial")[:32],
+                 "subject": f"CN={name}", "issuer": f"CN={name}", "self_signed": True, "services": ["IMAP", "POP", "SMTP"],
+                 "domains": [name, fqdn], "not_before": (now - dt.timedelta(days=60)).replace(tzinfo=None).isoformat(timespec="seconds"),
+                 "not_after": (now + dt.timedelta(days=1765)).replace(tzinfo=None).isoformat(timespec="seconds")},
+                {"thumbprint": _fake_thumbprint(fqdn + "expired"), "serial": "1F5EDD03000000000005", "subject": f"CN={fqdn}",
+                 "issuer": "CN=ContosoCA, DC=contoso, DC=com", "services": ["None"], "domains": [fqdn],
+                 "not_before": expired_start.replace(tzinfo=None).isoformat(timespec="seconds"),
+                 "not_after": (expired_start + dt.timedelta(days=730)).replace(tzinfo=None).isoformat(timespec="seconds")},
+            ],
+            "products": {},
+            "files": {},
+            "exchange_installed": True,
+        }
+        store.write(f"hosts/{name}.json", host)
+    store.write("directory.json", {
+        "organisation": {"name": "Contoso", "domain": domain, "domain_dn": ",".join(f"DC={p}" for p in domain.split(".")),
+                         "domain_controller": f"dc01.{domain}"},
+        "servers": servers,
+        "owa_virtual_directories": vdirs,
+        "owa_mailbox_policies": [{"name": "Default", "InstantMessagingEnabled": True, "InstantMessagingType": "Ocs", "IsDefault": True}],
+    })
+
+
+def _vdir(name: str, fqdn: str, version: str) -> dict[str, Any]:
+    created = time.time()
+    return {"server": name, "fqdn": fqdn, "version": version, "name": "owa (Default Web Site)", "guid": str(uuid.uuid4()),
+            "InstantMessagingEnabled": False, "InstantMessagingType": "None", "InstantMessagingServerName": None,
+            "InstantMessagingCertificateThumbprint": None, "InternalUrl": f"https://{fqdn}/owa", "ExternalUrl": None,
+            "path": VERSIONS[version].install_path + "\\ClientAccess\\owa", "WhenCreated": created, "WhenChanged": created}
+
+
+def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
+    """Apply a seed (parsed YAML) to the lab's state; returns what it changed, one line each."""
+    done: list[str] = []
+    with store.edit_directory() as directory:
+        for name, settings in (seed.get("virtual_directories") or {}).items():
+            key = name.upper()
+            for record in directory["owa_virtual_directories"]:
+                if record["server"] == key or key == "ALL":
+                    record.update(settings)
+                    record["WhenChanged"] = time.time()
+                    done.append(f"virtual directory {record['server']}\\{record['name']}: {sorted(settings)}")
+        for policy in seed.get("owa_mailbox_policies") or []:
+            existing = [p for p in directory["owa_mailbox_policies"] if p["name"].lower() == policy["name"].lower()]
+            if existing:
+                existing[0].update(policy)
+            else:
+                directory["owa_mailbox_policies"].append(dict(policy))
+            done.append(f"mailbox policy {policy['name']}")
+    for name, settings in (seed.get("servers") or {}).items():
+        with store.edit_host(name) as host:
+            for key in ("products", "files", "registry"):
+                if key in settings:
+                    host.setdefault(key, {}).update(settings[key])
+            if "certificates" in settings:
+                host.setdefault("certificates", []).extend(settings["certificates"])
+            if "exchange_installed" in settings:
+                host["exchange_installed"] = bool(settings["exchange_installed"])
+            if "installers" in settings:
+                host.setdefault("installers", {}).update(settings["installers"])
+        done.append(f"server {name.upper()}: {sorted(settings)}")
+    return done
+
+
+def tls_files(store: Store, name: str) -> tuple[Path, Path]:
+    tls = store.host(name)["tls"]
+    return Path(tls["cert_file"]), Path(tls["key_file"])

@@ -1,0 +1,1 @@
+"""A PowerShell engine: tree-sitter-powershell parses, this package interprets."""

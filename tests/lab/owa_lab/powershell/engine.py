@@ -1,0 +1,1443 @@
+"""Interprets PowerShell from tree-sitter-powershell's parse tree.
+
+The engine knows PowerShell, not our scripts: whatever it does not implement fails loudly as a
+parse error or an unrecognised term. Each run is one powershell.exe process: variables, loaded
+snap-ins and ``$LASTEXITCODE`` live for one ``run`` call.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import tree_sitter_powershell
+from tree_sitter import Language, Node, Parser
+
+from . import source
+from .values import (
+    CIDict, ExitScript, FlowBreak, FlowContinue, FlowReturn, ParseError, PSEnum, PSObject, PSType,
+    RuntimeError_, ScriptBlock, SwitchValue, error_record, get_property, is_true,
+    to_list, to_number, to_string, type_name_of,
+)
+
+_LANGUAGE = Language(tree_sitter_powershell.language())
+
+# Wrapper nodes that stand for their single meaningful child.
+_PASS_THROUGH = {
+    "pipeline_chain", "logical_expression", "bitwise_expression", "comparison_expression",
+    "additive_expression", "multiplicative_expression", "format_expression", "range_expression",
+    "array_literal_expression", "unary_expression", "argument_expression", "logical_argument_expression",
+    "bitwise_argument_expression", "comparison_argument_expression", "additive_argument_expression",
+    "multiplicative_argument_expression", "format_argument_expression", "range_argument_expression",
+    "left_assignment_expression", "key_expression", "statement", "script_block_body",
+}
+
+_PS3_OPERATORS = {"-in", "-notin", "-shl", "-shr"}
+
+
+@dataclass
+class Param:
+    name: str
+    kind: str = "value"          # value | switch
+    position: int | None = None
+    aliases: tuple[str, ...] = ()
+    convert: Callable[[Any, str], Any] | None = None
+
+
+@dataclass
+class Cmdlet:
+    name: str
+    params: list[Param]
+    handler: Callable[["Invocation"], list[Any]]
+    aliases: tuple[str, ...] = ()
+    supports_should_process: bool = False
+    min_version: float = 1.0
+
+
+@dataclass
+class Invocation:
+    engine: "Engine"
+    cmdlet: Cmdlet
+    args: CIDict
+    input: list[Any]
+    bound_positional: list[Any] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        return name in self.args
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.args.get(name, default)
+
+    def error(self, error: RuntimeError_) -> None:
+        """A non-terminating error (``Write-Error``-style), obeying -ErrorAction."""
+        error.command = error.command or self.cmdlet.name
+        self.engine.non_terminating(error, self.args.get("ErrorAction"))
+
+
+COMMON_PARAMS = [
+    Param("ErrorAction", aliases=("ea",)), Param("WarningAction", aliases=("wa",)),
+    Param("Verbose", "switch", aliases=("vb",)), Param("Debug", "switch", aliases=("db",)),
+    Param("ErrorVariable", aliases=("ev",)), Param("OutVariable", aliases=("ov",)),
+    Param("WarningVariable", aliases=("wv",)), Param("OutBuffer", aliases=("ob",)),
+]
+SHOULD_PROCESS_PARAMS = [Param("WhatIf", "switch", aliases=("wi",)), Param("Confirm", "switch", aliases=("cf",))]
+
+
+class Scope:
+    def __init__(self, parent: "Scope | None" = None) -> None:
+        self.parent = parent
+        self.variables = CIDict()
+
+    def lookup(self, name: str) -> tuple[bool, Any]:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.variables:
+                return True, scope.variables[name]
+            scope = scope.parent
+        return False, None
+
+    def assign(self, name: str, value: Any) -> None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.variables:
+                scope.variables[name] = value
+                return
+            scope = scope.parent
+        self.variables[name] = value
+
+
+@dataclass
+class Function:
+    name: str
+    params: list[tuple[str, str | None, Node | None]]
+    body: Node
+
+
+class Engine:
+    """One PowerShell process."""
+
+    def __init__(self, ps_version: float, commands: dict[str, Cmdlet], environment: dict[str, str],
+                 types: dict[str, Any], external: Callable[["Engine", str, list[str]], tuple[int, list[Any]]]) -> None:
+        self.ps_version = ps_version
+        self.commands = CIDict()
+        for cmdlet in commands.values():
+            if cmdlet.min_version <= ps_version:
+                self.commands[cmdlet.name] = cmdlet
+                for alias in cmdlet.aliases:
+                    self.commands[alias] = cmdlet
+        self.environment = CIDict(environment.items())
+        self.types = types
+        self.external = external
+        self.functions = CIDict()
+        self.globals = Scope()
+        self.scope = self.globals
+        self.errors: list[RuntimeError_] = []
+        self.warnings: list[str] = []
+        self.success = True
+        self.source = ""
+        self.state: dict[str, Any] = {}
+        for name, value in (("true", True), ("false", False), ("null", None), ("ErrorActionPreference", "Continue"),
+                            ("WarningPreference", "Continue"), ("LASTEXITCODE", None), ("PSVersionTable", CIDict([
+                                ("PSVersion", _Version(ps_version)), ("CLRVersion", "2.0.50727.5485" if ps_version < 3 else "4.0.30319.42000")])),
+                            ("Error", [])):
+            self.globals.variables[name] = value
+
+    # ----- entry point -------------------------------------------------------------------------
+    def run(self, script: str) -> tuple[int, list[Any]]:
+        """Run a script; return (exit code, output objects). Errors collect in ``self.errors``."""
+        self.source = source.normalise(script)
+        data = self.source.encode("utf-8")
+        tree = Parser(_LANGUAGE).parse(data)
+        self._data = data
+        problem = _first_problem(tree.root_node)
+        if problem is not None:
+            raise ParseError(_parse_message(self.source, problem))
+        self._check_version(tree.root_node)
+        output: list[Any] = []
+        code = 0
+        try:
+            output = self.statements(tree.root_node)
+            code = 0 if self.success else 1
+        except ExitScript as exit_:
+            code = exit_.code
+            output = exit_.partial
+        except RuntimeError_ as error:
+            self.errors.append(error)
+            code = 1
+            output = getattr(error, "partial", [])
+        except (FlowBreak, FlowContinue) as flow:
+            code = 0
+            output = getattr(flow, "partial", [])
+        return code, output
+
+    def _check_version(self, node: Node) -> None:
+        if self.ps_version >= 3:
+            return
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current.type == "comparison_operator" and self.text(current).lower() in _PS3_OPERATORS:
+                raise ParseError(_parse_message(self.source, current, f"Unexpected token '{self.text(current)}' in expression or statement."))
+            stack.extend(current.children)
+
+    # ----- helpers -----------------------------------------------------------------------------
+    def text(self, node: Node) -> str:
+        return self._data[node.start_byte:node.end_byte].decode("utf-8")
+
+    def named(self, node: Node) -> list[Node]:
+        return [child for child in node.children if child.is_named and child.type != "comment"]
+
+    def non_terminating(self, error: RuntimeError_, action: Any = None) -> None:
+        preference = to_string(action if action is not None else self.variable("ErrorActionPreference")).lower()
+        self.success = False
+        if preference == "stop":
+            raise error
+        if preference in ("silentlycontinue", "ignore"):
+            self.globals.variables["Error"] = [error_record(error)] + list(self.globals.variables["Error"])
+            return
+        self.globals.variables["Error"] = [error_record(error)] + list(self.globals.variables["Error"])
+        self.errors.append(error)
+
+    def variable(self, name: str) -> Any:
+        found, value = self.scope.lookup(name)
+        return value if found else None
+
+    # ----- statements --------------------------------------------------------------------------
+    def statements(self, node: Node) -> list[Any]:
+        output: list[Any] = []
+        try:
+            for child in self.named(node):
+                output.extend(self.statement(child))
+        except (ExitScript, RuntimeError_, FlowReturn, FlowBreak, FlowContinue) as escaping:
+            # Output already written stays written when a statement ends the block.
+            escaping.partial = output + getattr(escaping, "partial", [])
+            raise
+        return output
+
+    def statement(self, node: Node) -> list[Any]:
+        kind = node.type
+        if kind in ("statement_list", "program", "script_block", "statement_block", "script_block_body"):
+            return self.statements(node)
+        if kind == "empty_statement":
+            return []
+        if kind == "pipeline":
+            return self.pipeline_statement(node)
+        if kind == "if_statement":
+            return self.if_statement(node)
+        if kind == "foreach_statement":
+            return self.foreach_statement(node)
+        if kind == "try_statement":
+            return self.try_statement(node)
+        if kind == "flow_control_statement":
+            return self.flow_control(node)
+        if kind == "function_statement":
+            self.define_function(node)
+            return []
+        if kind == "param_block":
+            return []
+        raise self.unsupported(node)
+
+    def unsupported(self, node: Node) -> ParseError:
+        return ParseError(_parse_message(self.source, node,
+                                         f"The lab's PowerShell engine does not implement '{node.type}': {self.text(node)[:60]!r}"))
+
+    def pipeline_statement(self, node: Node) -> list[Any]:
+        named = self.named(node)
+        if len(named) == 1 and named[0].type == "assignment_expression":
+            self.assignment(named[0])
+            return []
+        self.success = True
+        return self.pipeline(node)
+
+    def if_statement(self, node: Node) -> list[Any]:
+        condition = next(child for child in node.children if child.type == "pipeline")
+        block = next(child for child in node.children if child.type == "statement_block")
+        if is_true(self.pipeline_value(condition)):
+            return self.statements(block)
+        for child in node.children:
+            if child.type == "elseif_clauses":
+                for clause in self.named(child):
+                    cond = next(c for c in clause.children if c.type == "pipeline")
+                    if is_true(self.pipeline_value(cond)):
+                        return self.statements(next(c for c in clause.children if c.type == "statement_block"))
+            elif child.type == "else_clause":
+                return self.statements(next(c for c in child.children if c.type == "statement_block"))
+        return []
+
+    def foreach_statement(self, node: Node) -> list[Any]:
+        variable = next(child for child in node.children if child.type == "variable")
+        collection = next(child for child in node.children if child.type == "pipeline")
+        block = next(child for child in node.children if child.type == "statement_block")
+        output: list[Any] = []
+        for item in to_list(self.pipeline_value(collection)):
+            self.scope.assign(self.text(variable)[1:], item)
+            try:
+                output.extend(self.statements(block))
+            except FlowContinue as flow:
+                output.extend(getattr(flow, "partial", []))
+                continue
+            except FlowBreak as flow:
+                output.extend(getattr(flow, "partial", []))
+                break
+        return output
+
+    def try_statement(self, node: Node) -> list[Any]:
+        block = next(child for child in node.children if child.type == "statement_block")
+        output: list[Any] = []
+        catch_clauses = [c for c in node.children if c.type == "catch_clauses"]
+        finally_clause = next((c for c in node.children if c.type == "finally_clause"), None)
+        try:
+            output.extend(self.statements(block))
+        except RuntimeError_ as error:
+            output.extend(getattr(error, "partial", []))
+            error.partial = []
+            handled = False
+            for clauses in catch_clauses:
+                for clause in self.named(clauses):
+                    types = [self.text(t).strip("[]") for t in clause.children if t.type == "catch_type_list"]
+                    if types and not any(_type_matches(error.exception_type, t) for t in " ".join(types).replace(",", " ").split()):
+                        continue
+                    saved = self.scope.lookup("_")
+                    self.scope.variables["_"] = error_record(error)
+                    try:
+                        output.extend(self.statements(next(c for c in clause.children if c.type == "statement_block")))
+                    finally:
+                        if saved[0]:
+                            self.scope.variables["_"] = saved[1]
+                    handled = True
+                    break
+                if handled:
+                    break
+            if not handled:
+                raise
+        finally:
+            if finally_clause is not None:
+                output.extend(self.statements(next(c for c in finally_clause.children if c.type == "statement_block")))
+        return output
+
+    def flow_control(self, node: Node) -> list[Any]:
+        keyword = node.children[0].type.lower()
+        argument = next((c for c in node.children if c.type == "pipeline"), None)
+        value = self.pipeline_value(argument) if argument is not None else None
+        if keyword == "exit":
+            raise ExitScript(int(to_number(value)) if value is not None else 0)
+        if keyword == "throw":
+            if isinstance(value, PSObject) and "__error__" in value.methods:
+                raise value.methods["__error__"]
+            message = to_string(value) if value is not None else "ScriptHalted"
+            raise RuntimeError_(message, error_id=message, category="OperationStopped", target=value)
+        if keyword == "return":
+            raise FlowReturn(to_list(value))
+        if keyword == "break":
+            raise FlowBreak()
+        if keyword == "continue":
+            raise FlowContinue()
+        raise self.unsupported(node)
+
+    def define_function(self, node: Node) -> None:
+        name = self.text(next(c for c in node.children if c.type == "function_name"))
+        params: list[tuple[str, str | None, Node | None]] = []
+        declaration = next((c for c in node.children if c.type == "function_parameter_declaration"), None)
+        body = next(c for c in node.children if c.type == "script_block")
+        param_lists = []
+        if declaration is not None:
+            param_lists += [c for c in declaration.children if c.type == "parameter_list"]
+        for block in (c for c in body.children if c.type == "param_block"):
+            param_lists += [c for c in block.children if c.type == "parameter_list"]
+        for plist in param_lists:
+            for parameter in (c for c in plist.children if c.type == "script_parameter"):
+                var = next(c for c in parameter.children if c.type == "variable")
+                type_name = None
+                for attr in (c for c in parameter.children if c.type == "attribute_list"):
+                    for literal in (n for n in self.walk(attr) if n.type == "type_literal"):
+                        type_name = self.text(literal).strip("[]")
+                default = next((c for c in parameter.children if c.type == "script_parameter_default"), None)
+                params.append((self.text(var)[1:], type_name, default))
+        self.functions[name] = Function(name, params, body)
+
+    def walk(self, node: Node):
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            yield current
+            stack.extend(reversed(current.children))
+
+    # ----- assignment --------------------------------------------------------------------------
+    def assignment(self, node: Node) -> None:
+        target = node.children[0]
+        operator = self.text(node.children[1]).strip()
+        value_node = node.children[2]
+        value = self.pipeline_value(value_node)
+        target = self.unwrap(target)
+        if target.type == "cast_expression":
+            type_node = target.children[0]
+            target = self.unwrap(target.children[1])
+            value = self.convert(value, self.text(type_node).strip("[]"))
+        if operator != "=":
+            current = self.expression(target)
+            value = self.binary(operator[0], current, value)
+        if target.type == "variable":
+            name = self.variable_name(target)
+            if name.lower().startswith("env:"):
+                self.environment[name[4:]] = to_string(value)
+            else:
+                self.scope.assign(name, value)
+        elif target.type == "member_access":
+            owner = self.expression(target.children[0])
+            member = self.text(target.children[-1])
+            if isinstance(owner, CIDict):
+                owner[member] = value
+            elif isinstance(owner, PSObject):
+                owner.properties[member] = value
+            else:
+                raise RuntimeError_(f"Property '{member}' cannot be found on this object; make sure it exists and is settable.",
+                                    error_id="PropertyAssignmentException")
+        elif target.type == "element_access":
+            owner = self.expression(target.children[0])
+            index = self.expression(self.named(target)[1])
+            if isinstance(owner, CIDict):
+                owner[index] = value
+            elif isinstance(owner, list):
+                owner[int(to_number(index))] = value
+            else:
+                raise RuntimeError_("Unable to index into an object of type " + type_name_of(owner) + ".")
+        else:
+            raise self.unsupported(target)
+
+    def variable_name(self, node: Node) -> str:
+        text = self.text(node)
+        name = text[1:]
+        if name.startswith("{") and name.endswith("}"):
+            name = name[1:-1]
+        for prefix in ("global:", "script:", "local:"):
+            if name.lower().startswith(prefix):
+                name = name[len(prefix):]
+        return name
+
+    def unwrap(self, node: Node) -> Node:
+        while node.type in _PASS_THROUGH:
+            named = self.named(node)
+            if len(named) != 1:
+                break
+            node = named[0]
+        return node
+
+    # ----- pipelines ---------------------------------------------------------------------------
+    def pipeline_value(self, node: Node | None) -> Any:
+        if node is None:
+            return None
+        if node.type == "pipeline":
+            named = self.named(node)
+            chain = named[0] if len(named) == 1 and named[0].type == "pipeline_chain" else node
+            elements = [c for c in chain.children if c.is_named and c.type != "comment"]
+            if len(elements) == 1 and elements[0].type not in ("command", "assignment_expression"):
+                # A lone expression keeps its value: $a = @(1) is still an array.
+                return self.expression(elements[0])
+        output = self.pipeline(node) if node.type == "pipeline" else to_list(self.expression(node))
+        if node.type == "pipeline" and len(self.named(node)) == 1 and self.named(node)[0].type == "assignment_expression":
+            return None
+        if len(output) == 1:
+            return output[0]
+        return output if output else None
+
+    def pipeline(self, node: Node) -> list[Any]:
+        named = self.named(node)
+        if len(named) == 1 and named[0].type == "assignment_expression":
+            self.assignment(named[0])
+            return []
+        chain = named[0] if len(named) == 1 and named[0].type == "pipeline_chain" else node
+        elements = [c for c in chain.children if c.is_named and c.type != "comment"]
+        data: list[Any] = []
+        first = True
+        for element in elements:
+            if element.type == "command":
+                data = self.command(element, data, first)
+            else:
+                if not first:
+                    raise ParseError(_parse_message(self.source, element, "Expressions are only allowed as the first element of a pipeline."))
+                value = self.expression(element)
+                data = _enumerate(value)
+            first = False
+        return data
+
+    # ----- commands ----------------------------------------------------------------------------
+    def command(self, node: Node, pipeline_input: list[Any], first: bool) -> list[Any]:
+        name_node = next((c for c in node.children if c.type in ("command_name", "command_name_expr")), None)
+        invocation_operator = any(c.type == "command_invokation_operator" for c in node.children)
+        if name_node is None:
+            raise self.unsupported(node)
+        if name_node.type == "command_name_expr" or invocation_operator:
+            target = self.expression(self.unwrap(self.named(name_node)[0])) if self.named(name_node) else self.text(name_node)
+            if isinstance(target, ScriptBlock):
+                return self.invoke_block(target, pipeline_input, dollar_underscore=None)
+            name = to_string(target)
+        else:
+            name = self.text(name_node)
+        arguments, redirect_errors = self.command_arguments(node)
+        function = self.functions.get(name)
+        if function is not None:
+            return self.call_function(function, arguments, pipeline_input)
+        cmdlet = self.commands.get(name)
+        if cmdlet is None:
+            return self.external_command(name, arguments)
+        saved_errors = len(self.errors)
+        try:
+            invocation = self.bind(cmdlet, arguments, pipeline_input)
+            self.state.setdefault("cmdlet_log", []).append({
+                "cmdlet": cmdlet.name,
+                "parameters": {key: _loggable(value) for key, value in invocation.args.items()},
+                "pipeline_input": len(pipeline_input)})
+            result = cmdlet.handler(invocation)
+        except RuntimeError_ as error:
+            if not error.position:
+                error.position = _position(self.source, node)
+            raise
+        for error in self.errors[saved_errors:]:
+            if not error.position:
+                error.position = _position(self.source, node)
+        if redirect_errors:
+            del self.errors[saved_errors:]
+        return result
+
+    def command_arguments(self, node: Node) -> tuple[list[tuple[str, Any]], bool]:
+        """Arguments as ("-name", value-or-marker) and ("", value) pairs; splats expanded."""
+        elements = next((c for c in node.children if c.type == "command_elements"), None)
+        arguments: list[tuple[str, Any]] = []
+        redirect_errors = False
+        if elements is None:
+            return arguments, redirect_errors
+        attach_next = False
+        for child in elements.children:
+            if child.type == "command_argument_sep":
+                attach_next = self.text(child) == ":"
+                continue
+            if child.type == "command_parameter":
+                arguments.append((self.text(child).rstrip(":"), _NO_VALUE))
+                attach_next = self.text(child).endswith(":")
+                continue
+            if child.type == "comment":
+                continue
+            if child.type == "generic_token":
+                token = self.text(child)
+                if re.fullmatch(r"[1-6*]?>>?(\$null|&1|.+)", token):
+                    redirect_errors = redirect_errors or token.startswith(("2>", "*>"))
+                    continue
+                if token.startswith(",") and arguments:
+                    flag, previous = arguments[-1]
+                    merged = to_list(previous) + [self.bareword(part) for part in token[1:].split(",") if part]
+                    arguments[-1] = (flag, list(merged))
+                    continue
+                value = self.bareword(token)
+                if "," in token and not token.startswith(("'", '"')):
+                    value = [self.bareword(part) for part in token.split(",") if part]
+            else:
+                unwrapped = self.unwrap(child)
+                if unwrapped.type == "variable" and self.text(unwrapped).startswith("@"):
+                    splat = self.variable(self.text(unwrapped)[1:])
+                    if isinstance(splat, CIDict):
+                        for key, val in splat.items():
+                            arguments.append(("-" + to_string(key), _Attached(val)))
+                    else:
+                        arguments.extend(("", item) for item in to_list(splat))
+                    continue
+                value = self.expression(child)
+            if attach_next and arguments and arguments[-1][1] is _NO_VALUE:
+                arguments[-1] = (arguments[-1][0], _Attached(value))
+            elif arguments and arguments[-1][1] is _NO_VALUE and arguments[-1][0]:
+                arguments[-1] = (arguments[-1][0], _Pending(value))
+            else:
+                arguments.append(("", value))
+            attach_next = False
+        return arguments, redirect_errors
+
+    def bareword(self, token: str) -> Any:
+        if re.fullmatch(r"[+-]?\d+", token):
+            return int(token)
+        return token
+
+    def bind(self, cmdlet: Cmdlet, arguments: list[tuple[str, Any]], pipeline_input: list[Any]) -> Invocation:
+        params = list(cmdlet.params) + COMMON_PARAMS + (SHOULD_PROCESS_PARAMS if cmdlet.supports_should_process else [])
+        bound = CIDict()
+        positional: list[Any] = []
+        for flag, raw in arguments:
+            if not flag:
+                positional.append(raw)
+                continue
+            param = self.resolve_param(cmdlet, params, flag[1:])
+            if param.kind == "switch":
+                if isinstance(raw, _Attached):
+                    bound[param.name] = SwitchValue(is_true(raw.value))
+                else:
+                    bound[param.name] = SwitchValue(True)
+                    if isinstance(raw, _Pending):
+                        positional.append(raw.value)
+                continue
+            if raw is _NO_VALUE:
+                raise RuntimeError_(
+                    f"Missing an argument for parameter '{param.name}'. Specify a parameter of type 'System.Object' and try again.",
+                    error_id=f"MissingArgument,{_cmdlet_class(cmdlet.name)}", category="InvalidArgument",
+                    exception_type="System.Management.Automation.ParameterBindingException", command=cmdlet.name)
+            value = raw.value if isinstance(raw, (_Attached, _Pending)) else raw
+            bound[param.name] = self.convert_param(cmdlet, param, value)
+        positional_params = sorted((p for p in params if p.position is not None and p.name not in bound), key=lambda p: p.position or 0)
+        for value in positional:
+            if not positional_params:
+                raise RuntimeError_(
+                    f"A positional parameter cannot be found that accepts argument '{to_string(value)}'.",
+                    error_id=f"PositionalParameterNotFound,{_cmdlet_class(cmdlet.name)}", category="InvalidArgument",
+                    exception_type="System.Management.Automation.ParameterBindingException", command=cmdlet.name, target=None)
+            param = positional_params.pop(0)
+            bound[param.name] = self.convert_param(cmdlet, param, value)
+        return Invocation(self, cmdlet, bound, pipeline_input)
+
+    def resolve_param(self, cmdlet: Cmdlet, params: list[Param], name: str) -> Param:
+        lower = name.lower()
+        for param in params:
+            if param.name.lower() == lower or lower in (a.lower() for a in param.aliases):
+                return param
+        matches = [p for p in params if p.name.lower().startswith(lower)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            names = ", ".join("-" + p.name for p in matches)
+            raise RuntimeError_(
+                f"Parameter cannot be processed because the parameter name '{name}' is ambiguous. Possible matches include: {names}.",
+                error_id=f"AmbiguousParameter,{_cmdlet_class(cmdlet.name)}", category="InvalidArgument",
+                exception_type="System.Management.Automation.ParameterBindingException", command=cmdlet.name)
+        raise RuntimeError_(
+            f"A parameter cannot be found that matches parameter name '{name}'.",
+            error_id=f"NamedParameterNotFound,{_cmdlet_class(cmdlet.name)}", category="InvalidArgument",
+            exception_type="System.Management.Automation.ParameterBindingException", command=cmdlet.name)
+
+    def convert_param(self, cmdlet: Cmdlet, param: Param, value: Any) -> Any:
+        if param.convert is None:
+            return value
+        try:
+            return param.convert(value, param.name)
+        except RuntimeError_ as error:
+            error.command = cmdlet.name
+            if not error.message.startswith("Cannot"):
+                raise
+            error.message = f"Cannot process argument transformation on parameter '{param.name}'. {error.message}"
+            error.error_id = f"ParameterArgumentTransformationError,{_cmdlet_class(cmdlet.name)}"
+            error.category = "InvalidData"
+            error.exception_type = "System.Management.Automation.ParameterBindingArgumentTransformationException"
+            raise
+
+    def call_function(self, function: Function, arguments: list[tuple[str, Any]], pipeline_input: list[Any]) -> list[Any]:
+        scope = Scope(self.scope)
+        values: dict[str, Any] = {}
+        positional = []
+        names = [p[0] for p in function.params]
+        for flag, raw in arguments:
+            value = raw.value if isinstance(raw, (_Attached, _Pending)) else raw
+            if flag:
+                match = [n for n in names if n.lower().startswith(flag[1:].lower())]
+                if len(match) != 1:
+                    raise RuntimeError_(f"A parameter cannot be found that matches parameter name '{flag[1:]}'.",
+                                        error_id="NamedParameterNotFound," + function.name, category="InvalidArgument",
+                                        exception_type="System.Management.Automation.ParameterBindingException")
+                values[match[0]] = True if raw is _NO_VALUE else value
+            else:
+                positional.append(value)
+        unbound = [n for n in names if n not in values]
+        extra = []
+        for value in positional:
+            if unbound:
+                values[unbound.pop(0)] = value
+            else:
+                extra.append(value)
+        saved_scope = self.scope
+        self.scope = scope
+        try:
+            for name, type_name, default in function.params:
+                if name in values:
+                    value = values[name]
+                elif default is not None:
+                    value = self.pipeline_value(next(c for c in default.children if c.is_named))
+                else:
+                    value = None
+                if type_name and (name in values or default is not None or type_name.lower() in ("string", "bool", "int", "switch")):
+                    value = self.convert(value, type_name) if type_name.lower() != "switch" else SwitchValue(is_true(value))
+                scope.variables[name] = value
+            scope.variables["args"] = extra
+            scope.variables["input"] = pipeline_input
+            try:
+                return self.statements(function.body)
+            except FlowReturn as returned:
+                return getattr(returned, "partial", []) + returned.value
+        finally:
+            self.scope = saved_scope
+
+    def invoke_block(self, block: ScriptBlock, pipeline_input: list[Any], dollar_underscore: Any, bind_underscore: bool = False) -> list[Any]:
+        scope = Scope(self.scope)
+        if bind_underscore:
+            scope.variables["_"] = dollar_underscore
+        scope.variables["input"] = pipeline_input
+        saved = self.scope
+        self.scope = scope
+        try:
+            return self.statements(block.node)
+        except FlowReturn as returned:
+            return getattr(returned, "partial", []) + returned.value
+        finally:
+            self.scope = saved
+
+    def external_command(self, name: str, arguments: list[tuple[str, Any]]) -> list[Any]:
+        words = []
+        for flag, raw in arguments:
+            if flag:
+                words.append(flag)
+            if raw is not _NO_VALUE and raw is not None:
+                value = raw.value if isinstance(raw, (_Attached, _Pending)) else raw
+                if isinstance(raw, _Attached):
+                    words[-1] = words[-1] + ":" + to_string(value)
+                else:
+                    words.extend(to_string(v) for v in to_list(value))
+        result = self.external(self, name, words)
+        if result is None:
+            raise RuntimeError_(
+                f"The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable program. "
+                "Check the spelling of the name, or if a path was included, verify that the path is correct and try again.",
+                error_id="CommandNotFoundException", category="ObjectNotFound",
+                exception_type="System.Management.Automation.CommandNotFoundException", target=name)
+        code, output = result
+        self.globals.variables["LASTEXITCODE"] = code
+        self.success = code == 0
+        return output
+
+    # ----- expressions -------------------------------------------------------------------------
+    def expression(self, node: Node) -> Any:
+        node = self.unwrap(node)
+        kind = node.type
+        method = getattr(self, "expr_" + kind, None)
+        if method is None:
+            raise self.unsupported(node)
+        return method(node)
+
+    def expr_pipeline(self, node: Node) -> Any:
+        return self.pipeline_value(node)
+
+    def expr_variable(self, node: Node) -> Any:
+        name = self.variable_name(node)
+        lower = name.lower()
+        if lower.startswith("env:"):
+            return self.environment.get(name[4:])
+        if lower == "?":
+            return self.success
+        found, value = self.scope.lookup(name)
+        return value if found else None
+
+    def expr_integer_literal(self, node: Node) -> Any:
+        text = self.text(node).lower()
+        multiplier = 1
+        for suffix, factor in (("kb", 1024), ("mb", 1024 ** 2), ("gb", 1024 ** 3)):
+            if text.endswith(suffix):
+                text, multiplier = text[:-2], factor
+        text = text.rstrip("l")
+        return (int(text, 16) if text.startswith("0x") else int(text)) * multiplier
+
+    def expr_real_literal(self, node: Node) -> Any:
+        return float(self.text(node))
+
+    def expr_string_literal(self, node: Node) -> Any:
+        return self.expression(self.named(node)[0])
+
+    def expr_verbatim_string_characters(self, node: Node) -> Any:
+        return self.text(node)[1:-1].replace("''", "'")
+
+    def expr_verbatim_here_string_characters(self, node: Node) -> Any:
+        return _here_body(self.text(node))
+
+    def expr_expandable_here_string_literal(self, node: Node) -> Any:
+        text = self.expand(node, self.text(node))
+        return _here_body(text)
+
+    def expr_expandable_string_literal(self, node: Node) -> Any:
+        text = self.expand(node, self.text(node))
+        return text[1:-1]
+
+    def expand(self, node: Node, raw: str) -> str:
+        base = node.start_byte
+        pieces: list[str] = []
+        cursor = 0
+        raw_bytes = raw.encode("utf-8")
+        for child in node.children:
+            if child.type not in ("variable", "sub_expression"):
+                continue
+            pieces.append(_unescape(raw_bytes[cursor:child.start_byte - base].decode("utf-8")))
+            if child.type == "variable":
+                pieces.append(to_string(self.expr_variable(child)))
+            else:
+                pieces.append(to_string(self.expr_sub_expression(child)))
+            cursor = child.end_byte - base
+        pieces.append(_unescape(raw_bytes[cursor:].decode("utf-8")))
+        return "".join(pieces)
+
+    def expr_sub_expression(self, node: Node) -> Any:
+        statements = next((c for c in node.children if c.type == "statement_list"), None)
+        output = self.statements(statements) if statements is not None else []
+        return output[0] if len(output) == 1 else (output if output else None)
+
+    def expr_array_expression(self, node: Node) -> Any:
+        statements = next((c for c in node.children if c.type == "statement_list"), None)
+        if statements is None:
+            return []
+        output: list[Any] = []
+        for statement in self.named(statements):
+            result = self.statement(statement)
+            output.extend(result)
+        return list(output)
+
+    def expr_parenthesized_expression(self, node: Node) -> Any:
+        inner = self.named(node)[0]
+        return self.pipeline_value(inner) if inner.type == "pipeline" else self.expression(inner)
+
+    def expr_array_literal_expression(self, node: Node) -> Any:
+        return [self.expression(child) for child in self.named(node)]
+
+    def expr_hash_literal_expression(self, node: Node) -> Any:
+        table = CIDict()
+        body = next((c for c in node.children if c.type == "hash_literal_body"), None)
+        if body is None:
+            return table
+        for entry in (c for c in body.children if c.type == "hash_entry"):
+            key_node = next(c for c in entry.children if c.type == "key_expression")
+            key_inner = self.unwrap(key_node)
+            key = self.text(key_inner) if key_inner.type == "simple_name" else self.expression(key_inner)
+            value_node = next(c for c in entry.children if c.type in ("pipeline", "statement"))
+            table[key] = self.pipeline_value(value_node)
+        return table
+
+    def expr_simple_name(self, node: Node) -> Any:
+        return self.text(node)
+
+    def expr_script_block_expression(self, node: Node) -> Any:
+        block = next((c for c in node.children if c.type == "script_block"), None)
+        return ScriptBlock(block if block is not None else node, self.text(node)[1:-1])
+
+    def expr_type_literal(self, node: Node) -> Any:
+        name = self.text(node).strip("[]").strip()
+        self.resolve_type(name)
+        return PSType(name)
+
+    def resolve_type(self, name: str) -> Any:
+        key = name.lower()
+        if key.startswith("system."):
+            key = key[7:]
+        if key.endswith("[]"):
+            return self.resolve_type(name[:-2])
+        if key in _BUILTIN_TYPES or key in self.types:
+            return key
+        raise RuntimeError_(f"Unable to find type [{name}]: make sure that the assembly containing this type is loaded.",
+                            error_id="TypeNotFound", category="InvalidOperation", target=name)
+
+    def expr_cast_expression(self, node: Node) -> Any:
+        type_name = self.text(node.children[0]).strip("[]")
+        value = self.expression(node.children[1])
+        return self.convert(value, type_name)
+
+    def expr_expression_with_unary_operator(self, node: Node) -> Any:
+        first = node.children[0]
+        if first.type == "cast_expression":
+            return self.expr_cast_expression(first)
+        operator = self.text(first).lower()
+        if node.type == "expression_with_unary_operator" and first.type == "type_literal":
+            return self.convert(self.expression(node.children[1]), self.text(first).strip("[]"))
+        operand = self.expression(node.children[-1])
+        if operator in ("-not", "!"):
+            return not is_true(operand)
+        if operator == "-":
+            return -to_number(operand)
+        if operator == "+":
+            return to_number(operand)
+        if operator == ",":
+            return [operand]
+        if operator in ("++", "--"):
+            raise self.unsupported(node)
+        if operator == "-join":
+            return "".join(to_string(v) for v in to_list(operand))
+        if operator == "-split":
+            return to_string(operand).split()
+        raise self.unsupported(node)
+
+    def expr_member_access(self, node: Node) -> Any:
+        owner_node = node.children[0]
+        static = any(c.type == "::" for c in node.children)
+        member = self.text(node.children[-1])
+        owner = self.expression(owner_node)
+        if static:
+            return self.static_member(owner, member)
+        return get_property(owner, member)
+
+    def static_member(self, owner: Any, member: str) -> Any:
+        type_key = self.resolve_type(to_string(owner))
+        handler = _STATIC_PROPERTIES.get((type_key, member.lower()))
+        if handler is None:
+            raise RuntimeError_(f"Unable to find static member '{member}' on [{owner}].", error_id="PropertyNotFound")
+        return handler(self)
+
+    def expr_invokation_expression(self, node: Node) -> Any:
+        owner_node = node.children[0]
+        static = any(c.type == "::" for c in node.children)
+        name_node = next(c for c in node.children if c.type == "member_name")
+        args_node = next((c for c in node.children if c.type == "argument_list"), None)
+        member = self.text(name_node)
+        args = self.argument_list(args_node)
+        owner = self.expression(owner_node)
+        if static:
+            type_key = self.resolve_type(to_string(owner))
+            handler = _STATIC_METHODS.get((type_key, member.lower()))
+            if handler is None:
+                raise RuntimeError_(f"Method invocation failed because [{owner}] doesn't contain a method named '{member}'.",
+                                    error_id="MethodNotFound", category="InvalidOperation")
+            return handler(self, *args)
+        return self.call_method(owner, member, args)
+
+    def argument_list(self, node: Node | None) -> list[Any]:
+        if node is None:
+            return []
+        expr_list = next((c for c in node.children if c.type == "argument_expression_list"), None)
+        if expr_list is None:
+            return []
+        return [self.expression(c) for c in expr_list.children if c.is_named]
+
+    def call_method(self, owner: Any, member: str, args: list[Any]) -> Any:
+        lower = member.lower()
+        if isinstance(owner, PSObject) and member in owner.methods:
+            return owner.methods[member](*args)
+        if lower == "tostring":
+            if isinstance(owner, dt.datetime) and args:
+                return _format_datetime(owner, to_string(args[0]))
+            return to_string(owner)
+        if lower == "gettype":
+            return PSObject("System.RuntimeType", {"FullName": type_name_of(owner), "Name": type_name_of(owner).rsplit(".", 1)[-1]},
+                            text=type_name_of(owner))
+        if lower == "equals" and args:
+            return _equal(owner, args[0])
+        if isinstance(owner, str):
+            method = _STRING_METHODS.get(lower)
+            if method is not None:
+                return method(owner, *args)
+        if isinstance(owner, CIDict):
+            if lower == "containskey":
+                return args[0] in owner
+            if lower == "add":
+                if args[0] in owner:
+                    raise RuntimeError_(f'Exception calling "Add" with "2" argument(s): "Item has already been added. Key in dictionary: \'{to_string(args[0])}\'"')
+                owner[args[0]] = args[1]
+                return None
+            if lower == "remove":
+                if args[0] in owner:
+                    del owner[args[0]]
+                return None
+        if isinstance(owner, list):
+            if lower == "contains":
+                return any(_equal(item, args[0]) for item in owner)
+        if isinstance(owner, dt.datetime):
+            if lower == "adddays":
+                return owner + dt.timedelta(days=float(to_number(args[0])))
+            if lower == "subtract":
+                return owner - args[0]
+        raise RuntimeError_(
+            f"Method invocation failed because [{type_name_of(owner)}] doesn't contain a method named '{member}'.",
+            error_id="MethodNotFound", category="InvalidOperation", target=member)
+
+    def expr_element_access(self, node: Node) -> Any:
+        named = self.named(node)
+        owner = self.expression(named[0])
+        index = self.expression(named[1])
+        if isinstance(owner, CIDict):
+            return owner.get(index)
+        if isinstance(owner, (list, str, bytes)):
+            items = owner
+            if isinstance(index, list):
+                return [self._index(items, i) for i in index]
+            return self._index(items, index)
+        if owner is None:
+            raise RuntimeError_("Cannot index into a null array.", error_id="NullArray", category="InvalidOperation")
+        return self._index([owner], index)
+
+    def _index(self, items: Any, index: Any) -> Any:
+        position = int(to_number(index))
+        try:
+            return items[position]
+        except IndexError:
+            return None
+
+    def expr_comparison_expression(self, node: Node) -> Any:
+        left = self.expression(node.children[0])
+        operator = self.text(node.children[1]).lower()
+        right = self.expression(node.children[2])
+        return self.compare(operator, left, right)
+
+    def compare(self, operator: str, left: Any, right: Any) -> Any:
+        if operator in ("-is", "-isnot"):
+            result = self.is_type(left, to_string(right))
+            return result if operator == "-is" else not result
+        if operator == "-as":
+            try:
+                return self.convert(left, to_string(right))
+            except RuntimeError_:
+                return None
+        case_sensitive = operator.startswith("-c")
+        base = "-" + operator[2:] if operator[1] in "ic" and operator[2:] in _COMPARISONS else operator
+        function = _COMPARISONS.get(base[1:])
+        if function is None:
+            raise RuntimeError_(f"The lab's PowerShell engine does not implement the operator '{operator}'.")
+        if base in ("-contains", "-notcontains"):
+            found = any(function is not None and _compare_one("eq", item, right, case_sensitive) for item in to_list(left))
+            return found if base == "-contains" else not found
+        if base in ("-in", "-notin"):
+            found = any(_compare_one("eq", right_item, left, case_sensitive) for right_item in to_list(right))
+            return found if base == "-in" else not found
+        if base == "-replace":
+            pattern, replacement = (right + [""])[:2] if isinstance(right, list) else (right, "")
+            flags = 0 if case_sensitive else re.I
+            replacement_text = re.sub(r"\$(\d)", r"\\\1", to_string(replacement))
+            return re.sub(to_string(pattern), replacement_text, to_string(left), flags=flags)
+        if base == "-split":
+            flags = 0 if case_sensitive else re.I
+            return re.split(to_string(right), to_string(left), flags=flags)
+        if base == "-join":
+            return to_string(right).join(to_string(item) for item in to_list(left))
+        if base == "-f":
+            return _format_operator(to_string(left), to_list(right))
+        if isinstance(left, list):
+            return [item for item in left if _compare_one(base[1:], item, right, case_sensitive, self)]
+        return _compare_one(base[1:], left, right, case_sensitive, self)
+
+    def is_type(self, value: Any, type_name: str) -> bool:
+        key = type_name.lower()
+        key = key[7:] if key.startswith("system.") else key
+        if key in ("array", "object[]"):
+            return isinstance(value, list)
+        if key == "object":
+            return value is not None
+        checks = {"string": str, "bool": bool, "boolean": bool, "hashtable": CIDict, "datetime": dt.datetime,
+                  "scriptblock": ScriptBlock}
+        if key in ("int", "int32", "long", "int64"):
+            return isinstance(value, int) and not isinstance(value, bool)
+        if key in ("double", "decimal"):
+            return isinstance(value, float)
+        if key in checks:
+            return isinstance(value, checks[key])
+        self.resolve_type(type_name)
+        return type_name_of(value).lower() == type_name.lower() or (
+            isinstance(value, PSObject) and any(t.lower() == type_name.lower() for t in value.type_names))
+
+    def expr_logical_expression(self, node: Node) -> Any:
+        left = is_true(self.expression(node.children[0]))
+        operator = self.text(node.children[1]).lower()
+        if operator == "-and":
+            return left and is_true(self.expression(node.children[2]))
+        if operator == "-or":
+            return left or is_true(self.expression(node.children[2]))
+        if operator == "-xor":
+            return left != is_true(self.expression(node.children[2]))
+        raise self.unsupported(node)
+
+    def expr_bitwise_expression(self, node: Node) -> Any:
+        left = int(to_number(self.expression(node.children[0])))
+        operator = self.text(node.children[1]).lower()
+        right = int(to_number(self.expression(node.children[2])))
+        return {"-band": left & right, "-bor": left | right, "-bxor": left ^ right}[operator]
+
+    def expr_additive_expression(self, node: Node) -> Any:
+        return self.binary(self.text(node.children[1]), self.expression(node.children[0]), self.expression(node.children[2]))
+
+    expr_multiplicative_expression = expr_additive_expression
+
+    def expr_format_expression(self, node: Node) -> Any:
+        return _format_operator(to_string(self.expression(node.children[0])), to_list(self.expression(node.children[2])))
+
+    def expr_range_expression(self, node: Node) -> Any:
+        start = int(to_number(self.expression(node.children[0])))
+        end = int(to_number(self.expression(node.children[2])))
+        step = 1 if end >= start else -1
+        return list(range(start, end + step, step))
+
+    def binary(self, operator: str, left: Any, right: Any) -> Any:
+        if operator == "+":
+            if isinstance(left, str):
+                return left + to_string(right)
+            if isinstance(left, list):
+                return left + to_list(right) if isinstance(right, list) else left + [right]
+            if isinstance(left, CIDict) and isinstance(right, CIDict):
+                merged = CIDict(left.items())
+                for key, value in right.items():
+                    merged[key] = value
+                return merged
+            if left is None:
+                return right
+            if isinstance(left, dt.datetime) and isinstance(right, dt.timedelta):
+                return left + right
+            return to_number(left) + to_number(right)
+        if operator == "-":
+            if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
+                return left - right
+            return to_number(left) - to_number(right)
+        if operator == "*":
+            if isinstance(left, str):
+                return left * int(to_number(right))
+            return to_number(left) * to_number(right)
+        if operator == "/":
+            result = to_number(left) / to_number(right)
+            return int(result) if result == int(result) else result
+        if operator == "%":
+            return to_number(left) % to_number(right)
+        raise RuntimeError_(f"The lab's PowerShell engine does not implement the operator '{operator}'.")
+
+    # ----- conversions -------------------------------------------------------------------------
+    def convert(self, value: Any, type_name: str) -> Any:
+        key = type_name.lower().strip()
+        key = key[7:] if key.startswith("system.") else key
+        if key in ("string",):
+            return to_string(value) if value is not None else ""
+        if key in ("bool", "boolean"):
+            return is_true(value)
+        if key in ("int", "int32", "long", "int64", "byte"):
+            number = to_number(value)
+            return int(round(number)) if isinstance(number, float) else number
+        if key in ("double", "decimal", "float"):
+            return float(to_number(value))
+        if key in ("array", "object[]", "string[]"):
+            items = to_list(value)
+            return [to_string(i) for i in items] if key == "string[]" else list(items)
+        if key in ("object", "psobject"):
+            return value
+        if key == "hashtable":
+            if isinstance(value, CIDict):
+                return value
+        if key == "datetime":
+            if isinstance(value, dt.datetime):
+                return value
+            return _parse_datetime(to_string(value))
+        if key == "switch":
+            return SwitchValue(is_true(value))
+        if key == "void":
+            return None
+        converter = self.types.get(key)
+        if converter is not None:
+            return converter(value)
+        self.resolve_type(type_name)
+        raise RuntimeError_(f'Cannot convert value "{to_string(value)}" to type "{type_name}".', error_id="ConvertToFinalInvalidCastException",
+                            category="InvalidArgument")
+
+
+class _Version:
+    def __init__(self, number: float) -> None:
+        self.major = int(number)
+        self.minor = int(round((number - int(number)) * 10))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+
+_NO_VALUE = object()
+
+
+class _Attached:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Pending:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _loggable(value: Any) -> Any:
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    if isinstance(value, list):
+        return [_loggable(v) for v in value]
+    if isinstance(value, SwitchValue):
+        return value.present
+    if isinstance(value, ScriptBlock):
+        return "{" + value.source + "}"
+    return to_string(value)
+
+
+def _position(text: str, node: Node) -> str:
+    line_number = node.start_point[0] + 1
+    lines = text.splitlines() or [""]
+    line = lines[min(line_number - 1, len(lines) - 1)]
+    return f"At line:{line_number} char:{node.start_point[1] + 1}\r\n+ {line.strip()[:100]}"
+
+
+def _cmdlet_class(name: str) -> str:
+    return "Microsoft.PowerShell.Commands." + name.replace("-", "") + "Command"
+
+
+def _type_matches(exception_type: str, name: str) -> bool:
+    name = name.lower()
+    return exception_type.lower().endswith(name) or name in ("exception", "system.exception")
+
+
+def _enumerate(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return list(value)
+    return [] if value is None else [value]
+
+
+def _here_body(text: str) -> str:
+    first = text.find("\n") + 1
+    last = text.rfind("\n")
+    body = text[first:last] if last >= first else ""
+    return body.rstrip("\r")
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "`": "`", '"': '"', "$": "$"}
+
+
+def _unescape(text: str) -> str:
+    out = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "`" and index + 1 < len(text):
+            following = text[index + 1]
+            out.append(_ESCAPES.get(following, following))
+            index += 2
+            continue
+        if char == '"' and index + 1 < len(text) and text[index + 1] == '"':
+            out.append('"')
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _equal(left: Any, right: Any, case_sensitive: bool = False) -> bool:
+    return _compare_one("eq", left, right, case_sensitive)
+
+
+def _coerce_pair(left: Any, right: Any) -> tuple[Any, Any]:
+    if isinstance(left, PSEnum):
+        if isinstance(right, (int, float)) and not isinstance(right, bool):
+            return left.number, right
+        return left.name, to_string(right)
+    if isinstance(left, bool):
+        return left, is_true(right)
+    if isinstance(left, (int, float)):
+        try:
+            return left, to_number(right)
+        except RuntimeError_:
+            return to_string(left), to_string(right)
+    if isinstance(left, dt.datetime):
+        return left, right if isinstance(right, dt.datetime) else _parse_datetime(to_string(right))
+    if isinstance(left, str):
+        return left, to_string(right)
+    return left, right
+
+
+def _compare_one(operator: str, left: Any, right: Any, case_sensitive: bool = False, engine: Engine | None = None) -> bool:
+    if operator in ("like", "notlike"):
+        pattern = to_string(right)
+        text = to_string(left)
+        if not case_sensitive:
+            pattern, text = pattern.lower(), text.lower()
+        matched = fnmatch.fnmatchcase(text, pattern.replace("[", "[[]") if "[" in pattern and "]" not in pattern else pattern)
+        return matched if operator == "like" else not matched
+    if operator in ("match", "notmatch"):
+        found = re.search(to_string(right), to_string(left), 0 if case_sensitive else re.I)
+        if engine is not None and found:
+            engine.scope.assign("Matches", CIDict([(0, found.group(0))] + [(i + 1, g) for i, g in enumerate(found.groups())]
+                                                  + list(found.groupdict().items())))
+        return bool(found) if operator == "match" else not found
+    if left is None or right is None:
+        if operator == "eq":
+            return left is None and right is None
+        if operator == "ne":
+            return not (left is None and right is None)
+        left = "" if left is None else left
+        right = "" if right is None else right
+    if isinstance(left, (PSObject, CIDict, ScriptBlock)):
+        same = left is right
+        return same if operator == "eq" else (not same if operator == "ne" else False)
+    left_value, right_value = _coerce_pair(left, right)
+    if isinstance(left_value, str) and not case_sensitive:
+        left_value, right_value = left_value.lower(), to_string(right_value).lower()
+    try:
+        return {
+            "eq": lambda: left_value == right_value, "ne": lambda: left_value != right_value,
+            "gt": lambda: left_value > right_value, "ge": lambda: left_value >= right_value,
+            "lt": lambda: left_value < right_value, "le": lambda: left_value <= right_value,
+        }[operator]()
+    except TypeError:
+        return False
+
+
+_COMPARISONS: dict[str, Any] = {name: True for name in (
+    "eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match", "notmatch", "contains", "notcontains",
+    "in", "notin", "replace", "split", "join", "f")}
+
+
+def _format_operator(template: str, args: list[Any]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        value = args[index] if index < len(args) else None
+        spec = match.group(3)
+        if spec and isinstance(value, (int, float)):
+            if spec.upper().startswith("N"):
+                return f"{value:,.{int(spec[1:] or 2)}f}"
+            if spec.upper().startswith("D"):
+                return f"{int(value):0{int(spec[1:] or 0)}d}"
+        text = to_string(value)
+        width = match.group(2)
+        if width:
+            size = int(width)
+            return text.rjust(size) if size > 0 else text.ljust(-size)
+        return text
+    return re.sub(r"\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}", replace, template.replace("{{", "\0").replace("}}", "\1")).replace("\0", "{").replace("\1", "}")
+
+
+def _parse_datetime(text: str) -> dt.datetime:
+    for pattern in ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+    raise RuntimeError_(f'Cannot convert value "{text}" to type "System.DateTime". Error: "String was not recognized as a valid DateTime."',
+                        error_id="InvalidCastParseTargetInvocationWithFormatProvider", category="InvalidArgument")
+
+
+def _format_datetime(value: dt.datetime, fmt: str) -> str:
+    if fmt in ("o", "O"):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
+    if fmt in ("s",):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    table = [("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S")]
+    out = fmt
+    for token, code in table:
+        out = out.replace(token, code)
+    return value.strftime(out)
+
+
+def _string_split(text: str, *separators: Any) -> list[str]:
+    if not separators:
+        return text.split()
+    chars = "".join(to_string(s) for s in separators)
+    if not chars:
+        return [text]
+    return re.split("[" + re.escape(chars) + "]", text)
+
+
+_STRING_METHODS: dict[str, Callable[..., Any]] = {
+    "toupper": lambda s: s.upper(),
+    "tolower": lambda s: s.lower(),
+    "toupperinvariant": lambda s: s.upper(),
+    "tolowerinvariant": lambda s: s.lower(),
+    "trim": lambda s, *chars: s.strip("".join(to_string(c) for c in chars)) if chars else s.strip(),
+    "trimstart": lambda s, *chars: s.lstrip("".join(to_string(c) for c in chars)) if chars else s.lstrip(),
+    "trimend": lambda s, *chars: s.rstrip("".join(to_string(c) for c in chars)) if chars else s.rstrip(),
+    "replace": lambda s, old, new: s.replace(to_string(old), to_string(new)),
+    "split": _string_split,
+    "contains": lambda s, part: to_string(part) in s,
+    "startswith": lambda s, part: s.startswith(to_string(part)),
+    "endswith": lambda s, part: s.endswith(to_string(part)),
+    "substring": lambda s, start, length=None: s[int(start):] if length is None else s[int(start):int(start) + int(length)],
+    "indexof": lambda s, part: s.find(to_string(part)),
+    "padleft": lambda s, width, char=" ": s.rjust(int(width), to_string(char)),
+    "padright": lambda s, width, char=" ": s.ljust(int(width), to_string(char)),
+    "tochararray": lambda s: list(s),
+}
+
+
+def _to_bytes(value: Any) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return bytes(int(to_number(v)) for v in to_list(value))
+
+
+class _Encoding:
+    def __init__(self, codec: str, name: str) -> None:
+        self.codec = codec
+        self.name = name
+
+
+def _encoding(codec: str, name: str) -> PSObject:
+    return PSObject("System.Text." + name, {"EncodingName": name}, methods={
+        "GetBytes": lambda text: to_string(text).encode(codec),
+        "GetString": lambda data: _to_bytes(data).decode(codec, errors="replace"),
+    })
+
+
+_BUILTIN_TYPES = {
+    "string", "bool", "boolean", "int", "int32", "int64", "long", "double", "decimal", "float", "byte", "char", "array",
+    "object", "object[]", "hashtable", "datetime", "timespan", "convert", "text.encoding", "environment", "math",
+    "switch", "void", "psobject", "scriptblock", "regex", "guid", "io.path", "net.dns", "version", "exception",
+    "management.automation.runtimeexception", "string[]", "xml",
+}
+
+_STATIC_PROPERTIES: dict[tuple[str, str], Callable[[Engine], Any]] = {
+    ("text.encoding", "utf8"): lambda e: _encoding("utf-8", "UTF8Encoding"),
+    ("text.encoding", "unicode"): lambda e: _encoding("utf-16-le", "UnicodeEncoding"),
+    ("text.encoding", "ascii"): lambda e: _encoding("ascii", "ASCIIEncoding"),
+    ("datetime", "now"): lambda e: e.state["clock"](),
+    ("datetime", "utcnow"): lambda e: e.state["clock"](),
+    ("datetime", "today"): lambda e: e.state["clock"]().replace(hour=0, minute=0, second=0, microsecond=0),
+    ("environment", "machinename"): lambda e: e.environment.get("COMPUTERNAME"),
+    ("environment", "newline"): lambda e: "\r\n",
+    ("string", "empty"): lambda e: "",
+}
+
+_STATIC_METHODS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("convert", "tobase64string"): lambda e, data: base64.b64encode(_to_bytes(data)).decode("ascii"),
+    ("convert", "frombase64string"): lambda e, text: _from_base64(to_string(text)),
+    ("string", "isnullorempty"): lambda e, text: text is None or to_string(text) == "",
+    ("string", "join"): lambda e, sep, items: to_string(sep).join(to_string(i) for i in to_list(items)),
+    ("math", "floor"): lambda e, n: int(to_number(n) // 1),
+    ("math", "max"): lambda e, a, b: max(to_number(a), to_number(b)),
+    ("regex", "escape"): lambda e, text: re.escape(to_string(text)),
+    ("datetime", "parse"): lambda e, text: _parse_datetime(to_string(text)),
+}
+
+
+def _from_base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except Exception as exc:
+        raise RuntimeError_('Exception calling "FromBase64String" with "1" argument(s): "Invalid length for a Base-64 char array."',
+                            error_id="FormatException") from exc
+
+
+def _in_argument_separator(node: Node) -> bool:
+    while node is not None:
+        if node.type == "command_argument_sep":
+            return True
+        node = node.parent
+    return False
+
+
+def _first_problem(node: Node) -> Node | None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "ERROR" or (current.is_missing and not _in_argument_separator(current)):
+            # The grammar inserts an empty separator before ",b" in "fl a,b"; PowerShell reads that as a list.
+            return current
+        if current.has_error:
+            stack.extend(reversed(current.children))
+    return None
+
+
+def _parse_message(text: str, node: Node, message: str | None = None) -> str:
+    line_number = node.start_point[0] + 1
+    column = node.start_point[1] + 1
+    lines = text.splitlines() or [""]
+    line = lines[min(line_number - 1, len(lines) - 1)]
+    token = text.encode("utf-8")[node.start_byte:node.end_byte].decode("utf-8", errors="replace").split("\n")[0][:40]
+    if message is None:
+        if node.is_missing:
+            message = f"Missing '{node.type}' in statement."
+        else:
+            message = f"Unexpected token '{token}' in expression or statement."
+    return f"At line:{line_number} char:{column}\n+ {line.strip()}\n{message}"

@@ -1,0 +1,155 @@
+"""One command a WinRM shell runs: a command line in, stdout, stderr and an exit code out.
+
+``powershell.exe -EncodedCommand`` runs the PowerShell engine with Exchange's snap-in cmdlets on
+offer; other programs (``iisreset``, ``appcmd``, ``cmd /c``) are Windows programs the lab emulates.
+Errors reach stderr as CLIXML records, as powershell.exe writes them under WinRM.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import shlex
+import time
+from typing import Any
+from xml.sax.saxutils import escape
+
+from .exchange.cmdlets import Session, snapin_cmdlets, types
+from .powershell.builtins import core_cmdlets
+from .powershell.engine import Engine
+from .powershell.formatting import render
+from .powershell.values import ParseError, RuntimeError_, to_string
+from .windows import PROGRAMS, program_name
+
+_NOT_RECOGNISED = ("'{0}' is not recognized as an internal or external command,\r\n"
+                   "operable program or batch file.\r\n")
+
+
+def split_command_line(line: str) -> list[str]:
+    try:
+        return shlex.split(line, posix=False)
+    except ValueError:
+        return line.split()
+
+
+def run(session: Session, command_line: str) -> tuple[bytes, bytes, int]:
+    words = split_command_line(command_line)
+    if not words:
+        return b"", b"", 0
+    name = program_name(words[0])
+    session.store.log(session.server, "command", command_line=_loggable(command_line), user=session.user, auth=session.auth)
+    started = time.time()
+    if name == "powershell":
+        stdout, stderr, code = _powershell(session, words[1:])
+    elif name == "cmd":
+        rest = words[1:]
+        while rest and rest[0].lower() in ("/c", "/q", "/d", "/s", "/k"):
+            rest = rest[1:]
+        return run(session, " ".join(rest)) if rest else (b"", b"", 0)
+    elif name in PROGRAMS:
+        code, lines = PROGRAMS[name](session, [w.strip('"') for w in words[1:]])
+        stdout, stderr = "".join(line + "\r\n" for line in lines).encode("utf-8"), b""
+    else:
+        stdout, stderr, code = b"", _NOT_RECOGNISED.format(words[0]).encode("utf-8"), 1
+    session.store.log(session.server, "exit", program=name, exit_code=code, seconds=round(time.time() - started, 3))
+    return stdout, stderr, code
+
+
+def _loggable(command_line: str) -> str:
+    return command_line if len(command_line) < 4000 else command_line[:4000] + "..."
+
+
+def _powershell_script(arguments: list[str]) -> str | None:
+    index = 0
+    while index < len(arguments):
+        word = arguments[index].lower().lstrip("-/")
+        if word in ("encodedcommand", "enc", "e", "ec") and index + 1 < len(arguments):
+            return base64.b64decode(arguments[index + 1]).decode("utf-16-le")
+        if word in ("command", "c") and index + 1 < len(arguments):
+            return " ".join(a.strip('"') for a in arguments[index + 1:])
+        if word in ("executionpolicy", "ep", "inputformat", "outputformat", "windowstyle", "version"):
+            index += 2
+            continue
+        index += 1
+    return None
+
+
+def new_engine(session: Session, clock: Any = None) -> Engine:
+    commands = dict(core_cmdlets())
+    commands.update(snapin_cmdlets())
+    environment = {"COMPUTERNAME": session.server, "USERNAME": session.user.split("\\")[-1],
+                   "USERDOMAIN": "CONTOSO", "ExchangeInstallPath": session.version.install_path + "\\",
+                   "windir": "C:\\Windows", "SystemRoot": "C:\\Windows", "TEMP": "C:\\Windows\\TEMP"}
+    engine = Engine(session.version.ps_version, commands, environment, types(), _external_from_powershell(session))
+    engine.state["session"] = session
+    engine.state["clock"] = clock or dt.datetime.now
+    return engine
+
+
+def _external_from_powershell(session: Session):
+    def external(engine: Engine, name: str, words: list[str]) -> tuple[int, list[Any]] | None:
+        program = program_name(name)
+        if program not in PROGRAMS:
+            return None
+        code, lines = PROGRAMS[program](session, words)
+        return code, list(lines)
+    return external
+
+
+def _powershell(session: Session, arguments: list[str]) -> tuple[bytes, bytes, int]:
+    script = _powershell_script(arguments)
+    if script is None:
+        return b"", b"", 0
+    session.store.log(session.server, "powershell", script=script, ps_version=session.version.ps_version)
+    engine = new_engine(session)
+    try:
+        code, output = engine.run(script)
+    except ParseError as problem:
+        return b"", clixml_errors([str(problem).replace("\n", "\r\n")], []), 1
+    for entry in _cmdlets_ran(engine):
+        session.store.log(session.server, "cmdlet", **entry)
+    text = render(output)
+    errors = [error_view(error) for error in engine.errors]
+    stderr = clixml_errors(errors, engine.warnings) if errors or engine.warnings else b""
+    return text.encode("utf-8"), stderr, code
+
+
+def _cmdlets_ran(engine: Engine) -> list[dict[str, Any]]:
+    return engine.state.get("cmdlet_log", [])
+
+
+def error_view(error: RuntimeError_) -> str:
+    """PowerShell 2.0's default error view."""
+    exception = error.exception_type.rsplit(".", 1)[-1]
+    target = to_string(error.target)
+    prefix = f"{error.command} : " if error.command else ""
+    lines = [f"{prefix}{error.message}"]
+    if error.position:
+        lines.append(error.position)
+    lines.append(f"    + CategoryInfo          : {error.category}: ({target}:{'String' if target else 'Object'}) [{error.command}], {exception}")
+    lines.append(f"    + FullyQualifiedErrorId : {error.error_id}")
+    lines.append(" ")
+    return "\r\n".join(lines)
+
+
+def _clixml_text(text: str) -> str:
+    out = []
+    for char in text:
+        if char in "\r\n\t" or ord(char) < 32 or ord(char) == 0x7F:
+            out.append(f"_x{ord(char):04X}_")
+        elif char == "_":
+            out.append("_x005F_")
+        else:
+            out.append(escape(char))
+    return "".join(out)
+
+
+def clixml_errors(errors: list[str], warnings: list[str]) -> bytes:
+    parts = ['#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">']
+    for warning in warnings:
+        parts.append(f'<S S="warning">{_clixml_text(warning)}_x000D__x000A_</S>')
+    for error in errors:
+        for line in error.split("\r\n"):
+            parts.append(f'<S S="Error">{_clixml_text(line)}_x000D__x000A_</S>')
+    parts.append("</Objs>")
+    return "".join(parts).encode("utf-8")

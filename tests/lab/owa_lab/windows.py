@@ -1,0 +1,75 @@
+"""Windows as the lab emulates it: external programs (iisreset, appcmd, cmd) and IIS availability."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from .exchange.cmdlets import Session
+
+IIS_RESET_STOP = ["", "Attempting stop...", "Internet services successfully stopped", "Attempting start...",
+                  "Internet services successfully restarted", ""]
+
+
+def iis_available(session: Session) -> bool:
+    host = session.store.host(session.server)
+    return time.time() >= float(host.get("iis_down_until", 0))
+
+
+def _out_of_service(session: Session, kind: str, seconds: float) -> None:
+    start = time.time()
+    with session.store.edit_host(session.server) as host:
+        host["iis_down_until"] = start + seconds
+    session.store.log(session.server, f"{kind}-start", seconds=seconds)
+    time.sleep(seconds)
+    with session.store.edit_host(session.server) as host:
+        host["iis_down_until"] = 0
+        host.setdefault("iis_history", []).append({"kind": kind, "start": start, "end": time.time()})
+    session.store.log(session.server, f"{kind}-end", started=start, seconds=time.time() - start)
+
+
+def iisreset(session: Session, words: list[str]) -> tuple[int, list[str]]:
+    flags = {w.lower() for w in words}
+    unknown = flags - {"/noforce", "/restart", "/timeout", "/status", "/stop", "/start"}
+    if unknown:
+        return 1, ["", f"The parameter '{sorted(unknown)[0]}' is incorrect.", ""]
+    if "/status" in flags:
+        state = "Running" if iis_available(session) else "Stopped"
+        return 0, ["Status for World Wide Web Publishing Service ( W3SVC ) : " + state]
+    window = float(session.store.lab().get("iis_reset_seconds", 1.0))
+    _out_of_service(session, "iis-reset", window)
+    return 0, list(IIS_RESET_STOP)
+
+
+def appcmd(session: Session, words: list[str]) -> tuple[int, list[str]]:
+    lowered = [w.lower() for w in words]
+    if len(lowered) >= 2 and lowered[0] == "recycle" and lowered[1] == "apppool":
+        name = next((w.split(":", 1)[1] for w in words[2:] if w.lower().startswith("/apppool.name:")), words[2] if len(words) > 2 else "")
+        name = name.strip('"')
+        if name.lower() != "msexchangeowaapppool" and name.lower() not in ("defaultapppool", "msexchangeecpapppool"):
+            return 1168, [f'ERROR ( message:Cannot find APPPOOL object with identifier "{name}". )']
+        window = float(session.store.lab().get("app_pool_recycle_seconds", 0.2))
+        _out_of_service(session, "apppool-recycle", window)
+        return 0, [f'"{name}" successfully recycled']
+    return 1, ["ERROR ( message:Unknown command. )"]
+
+
+def hostname(session: Session, words: list[str]) -> tuple[int, list[str]]:
+    return 0, [session.server]
+
+
+def whoami(session: Session, words: list[str]) -> tuple[int, list[str]]:
+    return 0, [session.user.lower() if "\\" in session.user else "contoso\\" + session.user.lower()]
+
+
+PROGRAMS: dict[str, Callable[[Session, list[str]], tuple[int, list[Any]]]] = {
+    "iisreset": iisreset,
+    "appcmd": appcmd,
+    "hostname": hostname,
+    "whoami": whoami,
+}
+
+
+def program_name(word: str) -> str:
+    name = word.strip('"').replace("/", "\\").rsplit("\\", 1)[-1].lower()
+    return name[:-4] if name.endswith((".exe", ".com", ".cmd", ".bat")) else name
