@@ -14,6 +14,9 @@ from .exchange.versions import VERSIONS
 from .store import Store
 
 
+SHARE = "\\\\fs01.contoso.lab\\ocs"
+
+
 def server_names(count: int) -> list[str]:
     return [f"CAS{index:02d}" for index in range(1, count + 1)]
 
@@ -61,6 +64,8 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -
                          "domain_controller": f"dc01.{domain}"},
         "servers": servers,
         "owa_virtual_directories": vdirs,
+        # The OCS 2007 R2 web service provider package, as an admin downloads it, on a file share.
+        "shares": {SHARE + "\\CWAOWASSPMain.msi": {"package": "cwaowasspmain"}},
         "owa_mailbox_policies": [{"name": "Default", "InstantMessagingEnabled": True, "InstantMessagingType": "Ocs", "IsDefault": True}],
     })
 
@@ -77,6 +82,9 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
     """Apply a seed (parsed YAML) to the lab's state; returns what it changed, one line each."""
     done: list[str] = []
     with store.edit_directory() as directory:
+        for path, content in (seed.get("shares") or {}).items():
+            directory.setdefault("shares", {})[path] = content
+            done.append(f"share file {path}")
         for name, settings in (seed.get("virtual_directories") or {}).items():
             key = name.upper()
             for record in directory["owa_virtual_directories"]:

@@ -19,7 +19,8 @@ from .powershell.builtins import core_cmdlets
 from .powershell.engine import Engine
 from .powershell.formatting import render
 from .powershell.values import ParseError, RuntimeError_, to_string
-from .windows import PROGRAMS, program_name
+from .windows import find_program, program_name
+from .windows_cmdlets import windows_cmdlets
 
 _NOT_RECOGNISED = ("'{0}' is not recognized as an internal or external command,\r\n"
                    "operable program or batch file.\r\n")
@@ -46,8 +47,8 @@ def run(session: Session, command_line: str) -> tuple[bytes, bytes, int]:
         while rest and rest[0].lower() in ("/c", "/q", "/d", "/s", "/k"):
             rest = rest[1:]
         return run(session, " ".join(rest)) if rest else (b"", b"", 0)
-    elif name in PROGRAMS:
-        code, lines = PROGRAMS[name](session, [w.strip('"') for w in words[1:]])
+    elif (program := find_program(session, words[0])) is not None:
+        code, lines = program(session, [w.strip('"') for w in words[1:]])
         stdout, stderr = "".join(line + "\r\n" for line in lines).encode("utf-8"), b""
     else:
         stdout, stderr, code = b"", _NOT_RECOGNISED.format(words[0]).encode("utf-8"), 1
@@ -77,6 +78,7 @@ def _powershell_script(arguments: list[str]) -> str | None:
 def new_engine(session: Session, clock: Any = None) -> Engine:
     commands = dict(core_cmdlets())
     commands.update(snapin_cmdlets())
+    commands.update(windows_cmdlets())
     environment = {"COMPUTERNAME": session.server, "USERNAME": session.user.split("\\")[-1],
                    "USERDOMAIN": "CONTOSO", "ExchangeInstallPath": session.version.install_path + "\\",
                    "windir": "C:\\Windows", "SystemRoot": "C:\\Windows", "TEMP": "C:\\Windows\\TEMP"}
@@ -88,10 +90,10 @@ def new_engine(session: Session, clock: Any = None) -> Engine:
 
 def _external_from_powershell(session: Session):
     def external(engine: Engine, name: str, words: list[str]) -> tuple[int, list[Any]] | None:
-        program = program_name(name)
-        if program not in PROGRAMS:
+        program = find_program(session, name)
+        if program is None:
             return None
-        code, lines = PROGRAMS[program](session, words)
+        code, lines = program(session, words)
         return code, list(lines)
     return external
 

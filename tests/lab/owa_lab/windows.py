@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+from . import installers
 from .exchange.cmdlets import Session
 
 IIS_RESET_STOP = ["", "Attempting stop...", "Internet services successfully stopped", "Attempting start...",
@@ -67,7 +68,19 @@ PROGRAMS: dict[str, Callable[[Session, list[str]], tuple[int, list[Any]]]] = {
     "appcmd": appcmd,
     "hostname": hostname,
     "whoami": whoami,
+    "msiexec": installers.msiexec,
 }
+
+
+def find_program(session: Session, word: str) -> Callable[[Session, list[str]], tuple[int, list[Any]]] | None:
+    """A program by name (``iisreset``), or an installer by its path (``C:\\x\\vcredist_x64.exe``)."""
+    name = program_name(word)
+    if name in PROGRAMS:
+        return PROGRAMS[name]
+    package = installers.package_at(session, word.strip('"'))
+    if package is not None and package.kind == "exe":
+        return lambda s, words: installers.setup_exe(s, word.strip('"'), words)
+    return None
 
 
 def program_name(word: str) -> str:

@@ -251,6 +251,14 @@ class Engine:
         if len(named) == 1 and named[0].type == "assignment_expression":
             self.assignment(named[0])
             return []
+        if len(named) == 1 and named[0].type == "pipeline_chain" and len(self.named(named[0])) == 1:
+            lone = self.unwrap(self.named(named[0])[0])
+            if lone.type == "expression_with_unary_operator":
+                lone = self.unwrap(self.named(lone)[0])
+            if lone.type in _STEP_EXPRESSIONS:
+                # $i++ as a statement writes nothing; only inside an expression does it yield a value.
+                self.expression(lone)
+                return []
         self.success = True
         return self.pipeline(node)
 
@@ -299,7 +307,7 @@ class Engine:
             handled = False
             for clauses in catch_clauses:
                 for clause in self.named(clauses):
-                    types = [self.text(t).strip("[]") for t in clause.children if t.type == "catch_type_list"]
+                    types = [self.text(t).removeprefix("[").removesuffix("]") for t in clause.children if t.type == "catch_type_list"]
                     if types and not any(_type_matches(error.exception_type, t) for t in " ".join(types).replace(",", " ").split()):
                         continue
                     saved = self.scope.lookup("_")
@@ -355,7 +363,7 @@ class Engine:
                 type_name = None
                 for attr in (c for c in parameter.children if c.type == "attribute_list"):
                     for literal in (n for n in self.walk(attr) if n.type == "type_literal"):
-                        type_name = self.text(literal).strip("[]")
+                        type_name = self.text(literal).removeprefix("[").removesuffix("]")
                 default = next((c for c in parameter.children if c.type == "script_parameter_default"), None)
                 params.append((self.text(var)[1:], type_name, default))
         self.functions[name] = Function(name, params, body)
@@ -368,6 +376,28 @@ class Engine:
             stack.extend(reversed(current.children))
 
     # ----- assignment --------------------------------------------------------------------------
+    def _step(self, node: Node, delta: int, post: bool) -> Any:
+        target = self.unwrap(self.named(node)[0])
+        if target.type != "variable":
+            raise self.unsupported(node)
+        name = self.variable_name(target)
+        old = self.expression(target)
+        new = to_number(old if old is not None else 0) + delta
+        self.scope.assign(name, new)
+        return old if post else new
+
+    def expr_post_increment_expression(self, node: Node) -> Any:
+        return self._step(node, 1, True)
+
+    def expr_post_decrement_expression(self, node: Node) -> Any:
+        return self._step(node, -1, True)
+
+    def expr_pre_increment_expression(self, node: Node) -> Any:
+        return self._step(node, 1, False)
+
+    def expr_pre_decrement_expression(self, node: Node) -> Any:
+        return self._step(node, -1, False)
+
     def assignment(self, node: Node) -> None:
         target = node.children[0]
         operator = self.text(node.children[1]).strip()
@@ -377,7 +407,7 @@ class Engine:
         if target.type == "cast_expression":
             type_node = target.children[0]
             target = self.unwrap(target.children[1])
-            value = self.convert(value, self.text(type_node).strip("[]"))
+            value = self.convert(value, self.text(type_node).removeprefix("[").removesuffix("]"))
         if operator != "=":
             current = self.expression(target)
             value = self.binary(operator[0], current, value)
@@ -389,7 +419,7 @@ class Engine:
                 self.scope.assign(name, value)
         elif target.type == "member_access":
             owner = self.expression(target.children[0])
-            member = self.text(target.children[-1])
+            member = self.member_name(target.children[-1])
             if isinstance(owner, CIDict):
                 owner[member] = value
             elif isinstance(owner, PSObject):
@@ -822,7 +852,7 @@ class Engine:
         return ScriptBlock(block if block is not None else node, self.text(node)[1:-1])
 
     def expr_type_literal(self, node: Node) -> Any:
-        name = self.text(node).strip("[]").strip()
+        name = self.text(node).removeprefix("[").removesuffix("]").strip()
         self.resolve_type(name)
         return PSType(name)
 
@@ -838,7 +868,7 @@ class Engine:
                             error_id="TypeNotFound", category="InvalidOperation", target=name)
 
     def expr_cast_expression(self, node: Node) -> Any:
-        type_name = self.text(node.children[0]).strip("[]")
+        type_name = self.text(node.children[0]).removeprefix("[").removesuffix("]")
         value = self.expression(node.children[1])
         return self.convert(value, type_name)
 
@@ -848,7 +878,7 @@ class Engine:
             return self.expr_cast_expression(first)
         operator = self.text(first).lower()
         if node.type == "expression_with_unary_operator" and first.type == "type_literal":
-            return self.convert(self.expression(node.children[1]), self.text(first).strip("[]"))
+            return self.convert(self.expression(node.children[1]), self.text(first).removeprefix("[").removesuffix("]"))
         operand = self.expression(node.children[-1])
         if operator in ("-not", "!"):
             return not is_true(operand)
@@ -869,11 +899,18 @@ class Engine:
     def expr_member_access(self, node: Node) -> Any:
         owner_node = node.children[0]
         static = any(c.type == "::" for c in node.children)
-        member = self.text(node.children[-1])
+        member = self.member_name(node.children[-1])
         owner = self.expression(owner_node)
         if static:
             return self.static_member(owner, member)
         return get_property(owner, member)
+
+    def member_name(self, node: Node) -> str:
+        """``.Name``, or a computed ``.$name`` / ``.($expression)``."""
+        named = self.named(node) if node.type == "member_name" else []
+        if len(named) == 1 and named[0].type in ("variable", "parenthesized_expression", "string_literal", "sub_expression"):
+            return to_string(self.expression(named[0]))
+        return self.text(node)
 
     def static_member(self, owner: Any, member: str) -> Any:
         type_key = self.resolve_type(to_string(owner))
@@ -1307,6 +1344,9 @@ def _parse_datetime(text: str) -> dt.datetime:
             continue
     raise RuntimeError_(f'Cannot convert value "{text}" to type "System.DateTime". Error: "String was not recognized as a valid DateTime."',
                         error_id="InvalidCastParseTargetInvocationWithFormatProvider", category="InvalidArgument")
+
+
+_STEP_EXPRESSIONS = ("post_increment_expression", "post_decrement_expression", "pre_increment_expression", "pre_decrement_expression")
 
 
 def _format_datetime(value: dt.datetime, fmt: str) -> str:

@@ -51,6 +51,12 @@ class _Scanner:
             elif char == "`" and self.pos + 1 < len(text):
                 self.out.append(text[self.pos:self.pos + 2])
                 self.pos += 2
+            elif char == ",":
+                # PowerShell ignores blanks after a list comma; the grammar cannot parse "fl a, b" with them.
+                self.out.append(char)
+                self.pos += 1
+                while self.pos < len(text) and text[self.pos] in " \t":
+                    self.pos += 1
             elif char in DASHES and previous in _TOKEN_BREAK:
                 self.out.append("-")
                 self.pos += 1

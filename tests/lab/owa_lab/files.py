@@ -1,0 +1,120 @@
+"""Each server's files and registry, and the organisation's file shares.
+
+Paths are case-insensitive, as on Windows. A UNC path (``\\\\fs01\\ocs\\...``) is a file share every
+server sees (kept in the shared store); any other path is that server's own disk. A file holds text,
+or a package record (``{"package": "ucmaredist"}``) standing for an installer's bytes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from .exchange.cmdlets import Session
+
+UNINSTALL_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
+# Folders every Windows server has, so Test-Path on them holds before any file is written there.
+STANDARD_FOLDERS = ("C:\\", "C:\\Windows", "C:\\Windows\\Temp", "C:\\Windows\\System32", "C:\\Program Files", "C:\\Temp")
+
+
+def normalise(path: str) -> str:
+    text = path.strip().strip('"').replace("/", "\\")
+    if text.lower().startswith("filesystem::"):
+        text = text[len("filesystem::"):]
+    while text.endswith("\\") and len(text) > 3:
+        text = text[:-1]
+    return text
+
+
+def is_unc(path: str) -> bool:
+    return normalise(path).startswith("\\\\")
+
+
+def _table(session: Session, path: str) -> dict[str, Any]:
+    if is_unc(path):
+        return session.store.directory().get("shares", {})
+    return session.store.host(session.server).get("files", {})
+
+
+def _find(table: dict[str, Any], path: str) -> str | None:
+    wanted = normalise(path).lower()
+    return next((key for key in table if normalise(key).lower() == wanted), None)
+
+
+def read(session: Session, path: str) -> Any:
+    table = _table(session, path)
+    key = _find(table, path)
+    return None if key is None else table[key]
+
+
+def write(session: Session, path: str, content: Any) -> None:
+    if is_unc(path):
+        with session.store.edit_directory() as directory:
+            shares = directory.setdefault("shares", {})
+            shares.pop(_find(shares, path) or "", None)
+            shares[normalise(path)] = content
+        return
+    with session.store.edit_host(session.server) as host:
+        files = host.setdefault("files", {})
+        files.pop(_find(files, path) or "", None)
+        files[normalise(path)] = content
+
+
+def append(session: Session, path: str, lines: list[str]) -> None:
+    existing = read(session, path)
+    text = existing if isinstance(existing, str) else ""
+    write(session, path, text + "".join(line + "\r\n" for line in lines))
+
+
+def is_folder(session: Session, path: str) -> bool:
+    wanted = normalise(path).lower()
+    if not is_unc(path) and any(wanted == folder.lower() for folder in STANDARD_FOLDERS):
+        return True
+    if not is_unc(path) and wanted == session.version.install_path.lower():
+        return True
+    prefix = wanted + "\\"
+    return any(normalise(key).lower().startswith(prefix) for key in _table(session, path))
+
+
+# ----- the registry ----------------------------------------------------------------------------
+def registry_path(path: str) -> str | None:
+    """``HKLM:\\x``, ``Registry::HKEY_LOCAL_MACHINE\\x`` -> ``HKLM\\x``; None for a non-registry path."""
+    text = path.strip().strip('"').replace("/", "\\")
+    lowered = text.lower()
+    for prefix in ("microsoft.powershell.core\\registry::", "registry::"):
+        if lowered.startswith(prefix):
+            text = text[len(prefix):]
+            lowered = text.lower()
+    for long, short in (("hkey_local_machine", "HKLM"), ("hklm:", "HKLM"), ("hkey_current_user", "HKCU"), ("hkcu:", "HKCU")):
+        if lowered.startswith(long):
+            rest = text[len(long):].lstrip("\\")
+            return short + ("\\" + rest if rest else "")
+    return None
+
+
+def registry_keys(session: Session) -> dict[str, dict[str, Any]]:
+    """Every key with values: the server's own, plus the uninstall entries of its installed products."""
+    host = session.store.host(session.server)
+    keys = {key: dict(values) for key, values in host.get("registry", {}).items()}
+    for code, product in host.get("products", {}).items():
+        keys[f"{UNINSTALL_KEY}\\{code}"] = dict(product)
+    return keys
+
+
+def match_keys(session: Session, path: str) -> list[tuple[str, dict[str, Any]]]:
+    wanted = registry_path(path)
+    if wanted is None:
+        return []
+    keys = registry_keys(session)
+    matched = [(key, values) for key, values in sorted(keys.items()) if fnmatch.fnmatchcase(key.lower(), wanted.lower())]
+    if matched or any(ch in wanted for ch in "*?"):
+        return matched
+    # A key with no values of its own still exists when it has subkeys.
+    if any(key.lower().startswith(wanted.lower() + "\\") for key in keys) or wanted.lower() == UNINSTALL_KEY.lower():
+        return [(wanted, {})]
+    return []
+
+
+def set_registry_value(session: Session, key: str, name: str, value: Any) -> None:
+    with session.store.edit_host(session.server) as host:
+        host.setdefault("registry", {}).setdefault(key, {})[name] = value

@@ -1,0 +1,227 @@
+"""Windows Installer and setup programs as a CAS sees them: msiexec and .exe installers.
+
+Exit codes are Windows Installer's: 0 success, 1603 fatal error, 1618 another installation is in
+progress, 1619 the package could not be opened, 1605 not installed (on removal), 3010 success but a
+reboot is required, 1639 bad command line. A package's identity is the file's content, not its name,
+so a renamed installer still installs what it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from . import files
+from .exchange.cmdlets import Session
+
+EXPANDED_FOLDER = "C:\\Web Service Provider Installer Package"
+_CODES = uuid.UUID("6f1c0d47-3b44-4f33-9a7e-7c0a0f5f0f11")
+
+
+@dataclass(frozen=True)
+class Package:
+    key: str
+    kind: str                      # msi | exe
+    display_name: str
+    version: str
+    requires: tuple[str, ...] = ()
+    expands_to: dict[str, str] = field(default_factory=dict)   # file name -> package key
+
+    @property
+    def product_code(self) -> str:
+        # Lab-made, stable product codes (not Microsoft's).
+        return "{" + str(uuid.uuid5(_CODES, self.key)).upper() + "}"
+
+
+PACKAGES = {p.key: p for p in [
+    Package("vcredist_x64", "exe", "Microsoft Visual C++ 2008 Redistributable - x64 9.0.30729.4148", "9.0.30729.4148"),
+    Package("ucmaredist", "msi", "Microsoft Office Communications Server 2007 R2, Microsoft Unified Communications Managed API 2.0, Core Redist 64-bit",
+            "3.5.6907.0"),
+    Package("cwaowassp", "msi", "Microsoft Office Communications Server 2007 R2, Web Service Provider", "3.5.6907.0",
+            requires=("vcredist_x64", "ucmaredist")),
+    Package("cwaowasspmain", "msi", "Web Service Provider Installer Package", "3.5.6907.0",
+            expands_to={"vcredist_x64.exe": "vcredist_x64", "UcmaRedist.msi": "ucmaredist", "CWAOWASSP.msi": "cwaowassp"}),
+]}
+
+
+def package_at(session: Session, path: str) -> Package | None:
+    content = files.read(session, path)
+    if isinstance(content, dict) and content.get("package") in PACKAGES:
+        return PACKAGES[content["package"]]
+    return None
+
+
+def _stamp() -> str:
+    now = dt.datetime.now()
+    return f"{now:%H:%M:%S}:{now.microsecond // 1000:03d}"
+
+
+def _installed(session: Session, package: Package) -> bool:
+    return package.product_code in session.store.host(session.server).get("products", {})
+
+
+def _forced_failure(session: Session, file_name: str, package: Package) -> tuple[int, str] | None:
+    """A failure the lab was told to produce, by fault switch or seed, for this installer."""
+    names = {file_name.lower(), package.key.lower(), package.key.lower() + (".exe" if package.kind == "exe" else ".msi")}
+    fault = session.store.faults(session.server).get("installer_fail")
+    if fault and str(fault).lower() in names:
+        return 1603, ("Error 1722. There is a problem with this Windows Installer package. A program run as part of the setup "
+                      f"did not finish as expected. ({package.display_name})")
+    for name, setting in session.store.host(session.server).get("installers", {}).items():
+        if name.lower() in names:
+            return int(setting.get("exit_code", 1603)), str(setting.get("message", "Error 1603. A fatal error occurred during installation."))
+    return None
+
+
+class _Log:
+    def __init__(self, session: Session, path: str | None) -> None:
+        self.session, self.path, self.lines = session, path, [f"=== Verbose logging started: {dt.datetime.now():%m/%d/%Y  %H:%M:%S} ==="]
+
+    def add(self, text: str) -> None:
+        self.lines.append(f"MSI (s) (C8:10) [{_stamp()}]: {text}")
+
+    def close(self, code: int) -> None:
+        self.lines.append(f"=== Verbose logging stopped: {dt.datetime.now():%m/%d/%Y  %H:%M:%S} ===")
+        if self.path:
+            files.write(self.session, self.path, "\r\n".join(self.lines) + "\r\n")
+        self.session.store.log(self.session.server, "installer-log", path=self.path, exit_code=code)
+
+
+def install(session: Session, path: str, log_path: str | None, quiet: bool) -> int:
+    """Install the package at ``path``; returns the installer's exit code."""
+    log = _Log(session, log_path)
+    package = package_at(session, path)
+    if package is None:
+        log.add(f"Note: 1: 1309 2: 5 3: {path}")
+        log.add("Product: (unknown) -- Error 1619. This installation package could not be opened.")
+        log.close(1619)
+        return 1619
+    if not quiet:
+        # Over WinRM there is no desktop to show a wizard on: it waits for a click that never comes.
+        log.add("Note: an interactive user interface was requested in a non-interactive session.")
+        log.close(1603)
+        return 1603
+    host = session.store.host(session.server)
+    if float(host.get("msi_busy_until", 0)) > time.time():
+        log.add("Product: " + package.display_name + " -- Error 1618. Another installation is already in progress.")
+        log.close(1618)
+        return 1618
+    seconds = float(session.store.lab().get("install_seconds", 0.05))
+    with session.store.edit_host(session.server) as record:
+        record["msi_busy_until"] = time.time() + seconds + 1
+    try:
+        time.sleep(seconds)
+        return _install(session, package, path, log)
+    finally:
+        with session.store.edit_host(session.server) as record:
+            record["msi_busy_until"] = 0
+
+
+def _install(session: Session, package: Package, path: str, log: _Log) -> int:
+    file_name = files.normalise(path).rsplit("\\", 1)[-1]
+    log.add(f"Original package ==> {files.normalise(path)}")
+    if _installed(session, package):
+        log.add(f"Product: {package.display_name} -- Configuration completed successfully.")
+        log.close(0)
+        return 0
+    failure = _forced_failure(session, file_name, package)
+    missing = [PACKAGES[key].display_name for key in package.requires if not _installed(session, PACKAGES[key])]
+    if failure is None and missing:
+        failure = 1603, f"Error 25003. Setup requires {missing[0]}. Install it first, then run this setup again."
+    if failure is not None and failure[0] not in (0, 3010):
+        code, message = failure
+        log.add(f"Product: {package.display_name} -- {message}")
+        log.add("Note: 1: 1708")
+        log.add(f"Product: {package.display_name} -- Installation operation failed.")
+        log.add(f"Windows Installer installed the product. Product Name: {package.display_name}. Product Version: {package.version}. "
+                f"Product Language: 1033. Manufacturer: Microsoft Corporation. Installation success or error status: {code}.")
+        log.close(code)
+        session.store.log(session.server, "install", package=package.key, file=file_name, exit_code=code)
+        return code
+    code = failure[0] if failure else 0
+    if package.expands_to:
+        folder = EXPANDED_FOLDER
+        for name, key in package.expands_to.items():
+            files.write(session, f"{folder}\\{name}", {"package": key})
+        log.add(f"Product: {package.display_name} -- Files extracted to {folder}.")
+    else:
+        with session.store.edit_host(session.server) as host:
+            host.setdefault("products", {})[package.product_code] = {
+                "DisplayName": package.display_name, "DisplayVersion": package.version, "Publisher": "Microsoft Corporation",
+                "InstallDate": dt.date.today().strftime("%Y%m%d"), "InstallSource": files.normalise(path).rsplit("\\", 1)[0] + "\\",
+                "UninstallString": f"MsiExec.exe /X{package.product_code}"}
+        if package.key == "cwaowassp":
+            dll = session.version.install_path + "\\ClientAccess\\owa\\bin\\Microsoft.Rtc.UCWeb.dll"
+            files.set_registry_value(session, "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchange OWA\\InstantMessaging",
+                                     "ImplementationDLLPath", dll)
+            files.write(session, dll, {"package": "file"})
+    log.add(f"Product: {package.display_name} -- Installation completed successfully.")
+    log.add(f"Windows Installer installed the product. Product Name: {package.display_name}. Product Version: {package.version}. "
+            f"Product Language: 1033. Manufacturer: Microsoft Corporation. Installation success or error status: {code}.")
+    if code == 3010:
+        log.add("Windows Installer requires a system restart. Product Name: " + package.display_name + ".")
+    log.close(code)
+    session.store.log(session.server, "install", package=package.key, file=file_name, exit_code=code)
+    return code
+
+
+def uninstall(session: Session, target: str, log_path: str | None) -> int:
+    log = _Log(session, log_path)
+    package = package_at(session, target) or next((p for p in PACKAGES.values() if p.product_code.lower() == target.lower()), None)
+    if package is None or not _installed(session, package):
+        log.add("Product: -- Error 1605. This action is only valid for products that are currently installed.")
+        log.close(1605)
+        return 1605
+    with session.store.edit_host(session.server) as host:
+        host.get("products", {}).pop(package.product_code, None)
+    log.add(f"Product: {package.display_name} -- Removal completed successfully.")
+    log.close(0)
+    session.store.log(session.server, "uninstall", package=package.key, exit_code=0)
+    return 0
+
+
+def msiexec(session: Session, words: list[str]) -> tuple[int, list[str]]:
+    action, target, log_path, quiet = None, None, None, False
+    index = 0
+    while index < len(words):
+        word = words[index].strip('"')
+        lowered = word.lower()
+        if lowered in ("/i", "/package", "/x", "/uninstall") and index + 1 < len(words):
+            action, target = ("install" if lowered in ("/i", "/package") else "uninstall"), words[index + 1].strip('"')
+            index += 2
+            continue
+        if lowered.startswith("/l") and index + 1 < len(words):
+            log_path = words[index + 1].strip('"')
+            index += 2
+            continue
+        if lowered in ("/qn", "/q", "/quiet", "/qn+", "/passive", "/qb", "/qb!", "/qn!"):
+            quiet = quiet or lowered not in ("/qb", "/qb!")
+        elif lowered in ("/norestart", "/promptrestart", "/forcerestart"):
+            pass
+        elif "=" in word and not word.startswith("/"):
+            pass    # PROPERTY=value
+        else:
+            return 1639, []
+        index += 1
+    if action is None or target is None:
+        return 1639, []
+    code = install(session, target, log_path, quiet) if action == "install" else uninstall(session, target, log_path)
+    return code, []
+
+
+def setup_exe(session: Session, path: str, words: list[str]) -> tuple[int, list[str]]:
+    """A setup .exe (vcredist_x64.exe): ``/q`` or ``/quiet`` for silence, ``/norestart``, ``/log FILE`` or ``/l FILE``."""
+    quiet, log_path, index = False, None, 0
+    while index < len(words):
+        lowered = words[index].strip('"').lower()
+        if lowered in ("/q", "/quiet", "/passive", "/qn"):
+            quiet = True
+        elif lowered in ("/log", "/l") and index + 1 < len(words):
+            log_path = words[index + 1].strip('"')
+            index += 1
+        elif lowered not in ("/norestart", "/promptrestart"):
+            return 1639, []
+        index += 1
+    return install(session, path, log_path, quiet), []
