@@ -10,7 +10,7 @@ options:
     description:
       - The Client Access server to connect to.
       - Defaults to the host's C(ansible_host) when the host's connection is C(winrm), so a play with
-        C(hosts: cas_servers) needs no C(delegate_to) and no second copy of credentials.
+        a play on C(cas_servers) needs no C(delegate_to) and no second copy of credentials.
     type: str
   winrm_port:
     description: WinRM port. Defaults to the host's C(ansible_port), else 5986 for HTTPS and 5985 for HTTP.

@@ -13,6 +13,35 @@ OWA_VIRTUAL_DIRECTORY_SPEC = {
     "verify_certificate": {"type": "bool", "default": True},
 }
 
+OWA_VIRTUAL_DIRECTORY_INFO_SPEC = {
+    "scope": {"type": "str", "choices": ["server", "organization"], "default": "server"},
+    "identity": {"type": "str"},
+    "include_certificates": {"type": "bool", "default": False},
+    "include_mailbox_policies": {"type": "bool", "default": False},
+}
+
+EXCHANGE_CERTIFICATE_INFO_SPEC = {
+    "thumbprint": {"type": "str"},
+    "issuer": {"type": "str"},
+    "serial_number": {"type": "str"},
+}
+
+OCS_COMPONENTS_SPEC = {
+    "source": {"type": "str"},
+    "expand_directory": {"type": "str", "default": "C:\\Web Service Provider Installer Package"},
+    "log_directory": {"type": "str", "default": "C:\\Windows\\Temp"},
+    "state": {"type": "str", "choices": ["present"], "default": "present"},
+}
+
+IIS_RESTART_SPEC = {
+    "method": {"type": "str", "choices": ["iisreset", "recycle_app_pool"], "default": "iisreset"},
+    "app_pool": {"type": "str", "default": "MSExchangeOWAAppPool"},
+}
+
+OWA_WEB_CONFIG_INFO_SPEC = {
+    "path": {"type": "str"},
+}
+
 WINRM_OPTION_SPEC = {
     "winrm_host": {"type": "str"},
     "winrm_port": {"type": "int"},

@@ -33,7 +33,8 @@ def bool_literal(value: bool) -> str:
 
 # The prelude every module script starts with. Records go to stdout as
 # OWAIM|record|field|kind|base64(UTF-8 text), which Python parses strictly; PowerShell 2.0 has
-# no ConvertTo-Json. Exit codes: 0 done, 2 Exchange refused, 3 not an Exchange server.
+# no ConvertTo-Json. Exit codes: 0 done, 2 Exchange (or Windows) refused, 3 not an Exchange server.
+# Lists of objects use records named 'kind/0', 'kind/1', ...
 PRELUDE = r"""$ErrorActionPreference = 'Stop'
 function Out-OwaImField([string]$Record, [string]$Name, $Value) {
     if ($null -eq $Value) { $kind = 'null'; $text = '' }
@@ -41,6 +42,13 @@ function Out-OwaImField([string]$Record, [string]$Name, $Value) {
     elseif ($Value -is [array]) { $kind = 'list'; $text = [string]::Join("`n", @($Value | ForEach-Object { [string]$_ })) }
     else { $kind = 'string'; $text = [string]$Value }
     '%(marker)s|' + $Record + '|' + $Name + '|' + $kind + '|' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($text))
+}
+function Out-OwaImObject([string]$Record, $Object, [string[]]$Names) {
+    foreach ($owaImProperty in $Names) {
+        $owaImValue = $Object.$owaImProperty
+        if ($owaImValue -is [DateTime]) { $owaImValue = $owaImValue.ToString('s') }
+        Out-OwaImField $Record $owaImProperty $owaImValue
+    }
 }
 function Out-OwaImError([string]$Kind, $Message, $ErrorId, $Exception) {
     Out-OwaImField 'error' 'kind' $Kind
@@ -71,6 +79,11 @@ EPILOGUE_CATCH = """} catch {
 def exchange_script(body: str) -> str:
     """Wrap ``body`` so it runs with the Exchange snap-in loaded and reports failures as records."""
     return PRELUDE + "try {\n" + SNAPIN_LOAD + body.rstrip("\n") + "\n" + EPILOGUE_CATCH
+
+
+def windows_script(body: str) -> str:
+    """Wrap ``body`` for a script that needs no Exchange snap-in (files, registry, installers)."""
+    return PRELUDE + "try {\n" + body.rstrip("\n") + "\n" + EPILOGUE_CATCH
 
 
 def encode_command(script: str) -> str:

@@ -49,3 +49,13 @@ def parse_records(stdout: str) -> Records:
             raise RecordError("line %d carries a value that is not base64 UTF-8: %s" % (number, exc))
         records.setdefault(record, {})[field] = _value(kind, text)
     return records
+
+
+def indexed(records: Records, kind: str) -> t.List[t.Dict[str, t.Any]]:
+    """The records ``kind/0``, ``kind/1``, ... in order (how scripts write lists of objects)."""
+    found = []
+    for name, fields in records.items():
+        prefix, _sep, index = name.partition("/")
+        if prefix == kind and index.isdigit():
+            found.append((int(index), fields))
+    return [fields for _index, fields in sorted(found, key=lambda pair: pair[0])]

@@ -116,17 +116,12 @@ certificate:
   sample: {"Services": "IMAP, POP, IIS, SMTP", "Status": "Valid", "Subject": "CN=cas01.contoso.com"}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_SPEC, WINRM_OPTION_SPEC
+from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_SPEC
 
 
 def main() -> None:
-    spec = dict(OWA_VIRTUAL_DIRECTORY_SPEC)
-    spec.update(WINRM_OPTION_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    module.fail_json(msg="exchange.owa_im.owa_virtual_directory runs on the controller through its action plugin; "
-                         "it cannot run as a module on the target.")
+    refuse_on_target("owa_virtual_directory", OWA_VIRTUAL_DIRECTORY_SPEC)
 
 
 if __name__ == "__main__":

@@ -109,8 +109,12 @@ class ExchangeActionBase(ActionBase):
             cert_pem=values.get("cert_pem"), cert_key_pem=values.get("cert_key_pem"))
 
     # ----- running -------------------------------------------------------------------------------
-    def run_exchange_script(self, settings: WinRMSettings, script: str) -> Records:
-        """Run one script in one remote PowerShell process; return its records or raise what went wrong."""
+    def run_exchange_script(self, settings: WinRMSettings, script: str,
+                            on_error: t.Optional[t.Callable[[Records], None]] = None) -> Records:
+        """Run one script in one remote PowerShell process; return its records or raise what went wrong.
+
+        ``on_error`` sees the records of a script that reported an error first, to raise a failure of its own.
+        """
         outcome = run_command(settings, encode_command(script))
         try:
             records = parse_records(outcome.stdout)
@@ -119,6 +123,8 @@ class ExchangeActionBase(ActionBase):
             raise ExchangeFailure("unexpected output from %s: %s%s" % (settings.host, exc, ("; stderr: " + " | ".join(errors[:6])) if errors else ""))
         server = records.get("server", {}).get("name") or settings.host
         if "error" in records:
+            if on_error is not None:
+                on_error(records)
             raise translate(records["error"], server)
         if outcome.exit_code != 0:
             errors = clixml_errors(outcome.stderr)

@@ -17,6 +17,19 @@ from .store import Store
 SHARE = "\\\\fs01.contoso.lab\\ocs"
 
 
+# The start of the OWA web.config an Exchange 2010 SP1 CAS carries (no IM keys: SP1 keeps them in AD).
+OWA_WEB_CONFIG = """<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <appSettings>
+    <add key="owa.MailboxServerVersionCheck" value="true" />
+  </appSettings>
+  <system.web>
+    <compilation debug="false" defaultLanguage="c#" />
+  </system.web>
+</configuration>
+"""
+
+
 def server_names(count: int) -> list[str]:
     return [f"CAS{index:02d}" for index in range(1, count + 1)]
 
@@ -55,7 +68,7 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -
                  "not_after": (expired_start + dt.timedelta(days=730)).replace(tzinfo=None).isoformat(timespec="seconds")},
             ],
             "products": {},
-            "files": {},
+            "files": {VERSIONS[version].install_path + "\\ClientAccess\\Owa\\web.config": OWA_WEB_CONFIG},
             "exchange_installed": True,
         }
         store.write(f"hosts/{name}.json", host)

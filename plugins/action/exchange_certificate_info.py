@@ -1,0 +1,40 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.exchange.owa_im.plugins.module_utils import exchange_certificates, owa_settings, read_scripts
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import EXCHANGE_CERTIFICATE_INFO_SPEC
+from ansible_collections.exchange.owa_im.plugins.module_utils.result_records import indexed
+from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport import WinRMSettings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase, ExchangeFailure
+
+
+class ActionModule(ExchangeActionBase):
+    argument_spec = EXCHANGE_CERTIFICATE_INFO_SPEC
+
+    def manage(self, params: t.Dict[str, t.Any], settings: WinRMSettings) -> t.Dict[str, t.Any]:
+        thumbprint = None
+        if params.get("thumbprint"):
+            try:
+                thumbprint = owa_settings.normalise_thumbprint(params["thumbprint"], "thumbprint")
+            except owa_settings.SettingError as exc:
+                raise ExchangeFailure(str(exc))
+        if bool(params.get("issuer")) != bool(params.get("serial_number")):
+            raise ExchangeFailure("issuer and serial_number go together (as IMCertificateIssuer and IMCertificateSerialNumber did "
+                                  "in the Exchange 2010 RTM web.config); give both or neither.")
+        records = self.run_exchange_script(settings, read_scripts.certificate_info(thumbprint))
+        server = dict(records.get("server", {}))
+        server_now = exchange_certificates.parse_time(server.pop("now", None))
+        certificates = [exchange_certificates.certificate(r, server_now) for r in indexed(records, "cert")]
+        result: t.Dict[str, t.Any] = {
+            "changed": False,
+            "server": server,
+            "server_time": server_now.isoformat() if server_now else None,
+            "certificates": certificates,
+            "iis_certificate": exchange_certificates.iis_certificate(certificates),
+        }
+        if params.get("issuer"):
+            result["matched_certificate"] = exchange_certificates.find_by_issuer_and_serial(certificates, params["issuer"], params["serial_number"])
+        return result

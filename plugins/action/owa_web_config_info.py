@@ -1,0 +1,31 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.exchange.owa_im.plugins.module_utils import read_scripts, rtm_web_config
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_WEB_CONFIG_INFO_SPEC
+from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport import WinRMSettings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase, ExchangeFailure
+
+
+class ActionModule(ExchangeActionBase):
+    argument_spec = OWA_WEB_CONFIG_INFO_SPEC
+
+    def manage(self, params: t.Dict[str, t.Any], settings: WinRMSettings) -> t.Dict[str, t.Any]:
+        records = self.run_exchange_script(settings, read_scripts.owa_web_config(params.get("path")))
+        web_config = records.get("web_config", {})
+        server = records.get("server", {}).get("name")
+        result: t.Dict[str, t.Any] = {"changed": False, "server": server, "path": web_config.get("path"),
+                                      "exists": bool(web_config.get("exists"))}
+        if not result["exists"]:
+            result.update(im_settings=None, mappable=False, reason="%s has no file %s" % (server, web_config.get("path")))
+            return result
+        try:
+            settings_found = rtm_web_config.rtm_settings(web_config.get("text") or "")
+        except rtm_web_config.WebConfigError as exc:
+            raise ExchangeFailure("%s: %s (%s)" % (server, exc, web_config.get("path")))
+        reason = rtm_web_config.unmappable_reason(settings_found)
+        result.update(im_settings=settings_found, mappable=reason is None, reason=reason)
+        return result

@@ -1,0 +1,76 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The remote scripts of the read-only modules: one PowerShell process each, nothing changed."""
+
+from __future__ import annotations
+
+from .exchange_certificates import CERTIFICATE_PROPERTIES
+from .owa_settings import PROPERTIES
+from .powershell_script import exchange_script, quote_literal, windows_script
+
+VDIR_PROPERTIES = ("Identity", "Name", "Server", "InternalUrl", "ExternalUrl") + tuple(PROPERTIES.values())
+POLICY_PROPERTIES = ("Name", "InstantMessagingEnabled", "InstantMessagingType", "IsDefault")
+
+SERVER_LINES = [
+    "$owaImServer = Get-ExchangeServer -Identity $env:COMPUTERNAME",
+    "Out-OwaImObject 'server' $owaImServer @('Name', 'Fqdn')",
+    "Out-OwaImField 'server' 'version' ([string]$owaImServer.AdminDisplayVersion)",
+    "Out-OwaImField 'server' 'now' ((Get-Date).ToString('s'))",
+]
+
+
+def _names(properties: tuple) -> str:
+    return "@(%s)" % ", ".join(quote_literal(name) for name in properties)
+
+
+def _each(kind: str, collection: str, properties: tuple) -> list:
+    return [
+        "$owaImIndex = 0",
+        "foreach ($owaImItem in @(%s)) { Out-OwaImObject ('%s/' + $owaImIndex) $owaImItem %s; $owaImIndex++ }"
+        % (collection, kind, _names(properties)),
+    ]
+
+
+def certificates_lines() -> list:
+    return _each("cert", "Get-ExchangeCertificate -Server $env:COMPUTERNAME", CERTIFICATE_PROPERTIES)
+
+
+def certificate_info(thumbprint: str = None) -> str:
+    lines = list(SERVER_LINES)
+    if thumbprint:
+        collection = "Get-ExchangeCertificate -Server $env:COMPUTERNAME -Thumbprint %s -ErrorAction SilentlyContinue" % quote_literal(thumbprint)
+        lines += _each("cert", collection, CERTIFICATE_PROPERTIES)
+    else:
+        lines += certificates_lines()
+    return exchange_script("\n".join(lines) + "\n")
+
+
+def virtual_directory_info(organization: bool, identity: str = None, certificates: bool = False, mailbox_policies: bool = False) -> str:
+    lines = list(SERVER_LINES)
+    if identity:
+        read = "Get-OwaVirtualDirectory -Identity %s -ADPropertiesOnly -ErrorAction SilentlyContinue" % quote_literal(identity)
+    elif organization:
+        read = "Get-OwaVirtualDirectory -ADPropertiesOnly"
+    else:
+        read = "Get-OwaVirtualDirectory -Server $env:COMPUTERNAME -ADPropertiesOnly"
+    lines += _each("vdir", read, VDIR_PROPERTIES)
+    if certificates:
+        lines += certificates_lines()
+    if mailbox_policies:
+        lines += _each("policy", "Get-OwaMailboxPolicy", POLICY_PROPERTIES)
+    return exchange_script("\n".join(lines) + "\n")
+
+
+def owa_web_config(path: str = None) -> str:
+    """Read the OWA web.config whole (Python parses the XML); no snap-in needed."""
+    target = quote_literal(path) if path else "(Join-Path $env:ExchangeInstallPath 'ClientAccess\\Owa\\web.config')"
+    lines = [
+        "Out-OwaImField 'server' 'name' $env:COMPUTERNAME",
+        "$owaImPath = %s" % target,
+        "Out-OwaImField 'web_config' 'path' $owaImPath",
+        "if (Test-Path -LiteralPath $owaImPath -PathType Leaf) {",
+        "    Out-OwaImField 'web_config' 'exists' $true",
+        "    Out-OwaImField 'web_config' 'text' ([string]::Join(\"`n\", @(Get-Content -LiteralPath $owaImPath)))",
+        "} else { Out-OwaImField 'web_config' 'exists' $false }",
+    ]
+    return windows_script("\n".join(lines) + "\n")

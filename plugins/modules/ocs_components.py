@@ -1,0 +1,120 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ocs_components
+short_description: Install the OCS 2007 R2 components OWA IM needs on a Client Access server
+version_added: 0.1.0
+description:
+  - Makes sure the three Office Communications Server 2007 R2 components are installed on the Client Access server,
+    in the order they depend on each other - the Visual C++ 2008 x64 redistributable (C(vcredist_x64.exe)), the
+    Unified Communications Managed API 2.0 core redistributable (C(UcmaRedist.msi)) and the OCS web service provider
+    (C(CWAOWASSP.msi)).
+  - Installed products are detected from the uninstall registry and never reinstalled. When an installer is not in
+    O(source) but C(CWAOWASSPMain.msi) is, it is expanded first (into O(expand_directory)).
+  - Each installer runs silently with a log file in O(log_directory). Exit code 3010 (or 1641) is success that needs a
+    reboot, reported as RV(reboot_required); the module never reboots. Any other exit code stops at that component and
+    fails with the last lines of its log; components after it are not attempted.
+  - Detection, expansion and installation run in one remote PowerShell process, without the Exchange snap-in.
+options:
+  source:
+    description:
+      - Folder or share holding C(vcredist_x64.exe), C(UcmaRedist.msi) and C(CWAOWASSP.msi), or C(CWAOWASSPMain.msi).
+      - Needed only when something is missing. A share must be readable by the account the connection uses; from a
+        WinRM session authenticated with NTLM, the server cannot pass your credentials on to a file server (the second
+        hop), so copy the files to a local folder first or use CredSSP or Kerberos delegation.
+    type: str
+  expand_directory:
+    description: Where C(CWAOWASSPMain.msi) puts the installers it holds (its own default folder).
+    type: str
+    default: C:\Web Service Provider Installer Package
+  log_directory:
+    description: Folder on the server for the installers' logs (C(owa_im_<component>.log)).
+    type: str
+    default: C:\Windows\Temp
+  state:
+    description: Only C(present); removing the components is not this module's business.
+    type: str
+    choices: [present]
+    default: present
+extends_documentation_fragment:
+  - exchange.owa_im.winrm
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - exchange.owa_im contributors
+"""
+
+EXAMPLES = r"""
+- name: Install the OCS components from the share
+  exchange.owa_im.ocs_components:
+    source: \\fs01.contoso.com\ocs
+  register: components
+  notify: Reset IIS
+
+- name: Say when a reboot is due
+  ansible.builtin.debug:
+    msg: "{{ inventory_hostname }} needs a reboot to finish installing the OCS components"
+  when: components.reboot_required
+"""
+
+RETURN = r"""
+server:
+  description: The server's name.
+  returned: success
+  type: str
+  sample: CAS01
+components:
+  description: Each component after the task (in check mode, as found).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {"name": "vcredist", "installed": true, "display_name": "Microsoft Visual C++ 2008 Redistributable - x64 9.0.30729.4148",
+       "version": "9.0.30729.4148"}
+installed_now:
+  description: Names of the components this task installed (or would install in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [ucma, web_service_provider]
+installs:
+  description: For each component installed, its source, exit code and log file.
+  returned: success
+  type: dict
+  sample: {"ucma": {"source": "C:\\Web Service Provider Installer Package\\UcmaRedist.msi", "exit_code": 0,
+           "log_file": "C:\\Windows\\Temp\\owa_im_ucma.log"}}
+expanded_from:
+  description: The C(CWAOWASSPMain.msi) expanded (or that would be), or null.
+  returned: success
+  type: str
+reboot_required:
+  description: Whether an installer asked for a reboot (exit code 3010 or 1641).
+  returned: success
+  type: bool
+exit_code:
+  description: The failing installer's exit code.
+  returned: failure of an installer
+  type: int
+  sample: 1603
+log_file:
+  description: The failing installer's log on the server.
+  returned: failure of an installer
+  type: str
+"""
+
+from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OCS_COMPONENTS_SPEC
+
+
+def main() -> None:
+    refuse_on_target("ocs_components", OCS_COMPONENTS_SPEC)
+
+
+if __name__ == "__main__":
+    main()
