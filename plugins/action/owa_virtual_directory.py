@@ -2,13 +2,26 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import typing as t
 
-from ansible_collections.exchange.owa_im.plugins.module_utils import owa_settings
+from ansible_collections.exchange.owa_im.plugins.module_utils import exchange_certificates, owa_settings
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_SPEC
 from ansible_collections.exchange.owa_im.plugins.module_utils.owa_virtual_directory_script import build
 from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport import WinRMSettings
 from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase, ExchangeFailure
+
+
+def write_backup(directory: str, server: str, identity: t.Optional[str], before: t.Mapping[str, t.Any]) -> str:
+    """Keep the settings a change replaced, one file per server and run, for the rollback playbook."""
+    taken = dt.datetime.now(dt.timezone.utc)
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "%s-%s.json" % (server, taken.strftime("%Y%m%dT%H%M%S%fZ")))
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"server": server, "identity": identity, "taken_at": taken.isoformat(), "settings": dict(before)}, handle, indent=2, sort_keys=True)
+    return path
 
 
 class ActionModule(ExchangeActionBase):
@@ -49,8 +62,18 @@ class ActionModule(ExchangeActionBase):
             "after": after,
             "set_parameters": changes,
         }
+        if changes and not check_mode and params.get("backup_directory"):
+            result["backup_file"] = write_backup(params["backup_directory"], server.get("name") or settings.host,
+                                                 before_raw.get("Identity"), before)
         if "certificate" in records:
-            result["certificate"] = records["certificate"]
+            now = exchange_certificates.parse_time(server.pop("now", None))
+            certificate = exchange_certificates.certificate(records["certificate"], now)
+            result["certificate"] = exchange_certificates.check_thumbprint([certificate], certificate["thumbprint"])
+            result["certificate"]["subject"] = certificate["subject"]
+            if not certificate["usable_for_im"]:
+                result["warnings"] = ["%s: certificate %s is not bound to IIS, or not valid today (status %s, services %s); "
+                                      "OWA IM needs the certificate IIS uses." % (server.get("name"), certificate["thumbprint"],
+                                                                                   certificate["status"], ", ".join(certificate["services"]))]
         if self._task.diff:
             result["diff"] = {"before": before, "after": after,
                               "before_header": before_raw.get("Identity"), "after_header": before_raw.get("Identity")}

@@ -68,15 +68,20 @@ def desired_settings(params: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         desired["InstantMessagingEnabled"] = bool(params["instant_messaging_enabled"])
     if params.get("instant_messaging_type") is not None:
         desired["InstantMessagingType"] = normalise_type(params["instant_messaging_type"])
-    if params.get("instant_messaging_server_name") is not None:
-        desired["InstantMessagingServerName"] = validate_server_name(params["instant_messaging_server_name"])
-    if params.get("instant_messaging_certificate_thumbprint") is not None:
-        desired["InstantMessagingCertificateThumbprint"] = normalise_thumbprint(params["instant_messaging_certificate_thumbprint"])
+    # An empty string clears the setting (sets $null), which a rollback to "never configured" needs.
+    name = params.get("instant_messaging_server_name")
+    if name is not None:
+        desired["InstantMessagingServerName"] = validate_server_name(name) if name != "" else None
+    thumbprint = params.get("instant_messaging_certificate_thumbprint")
+    if thumbprint is not None:
+        desired["InstantMessagingCertificateThumbprint"] = normalise_thumbprint(thumbprint) if thumbprint != "" else None
     return desired
 
 
 def same_value(prop: str, current: t.Any, wanted: t.Any) -> bool:
-    """Exchange's notion of equal for each property."""
+    """Exchange's notion of equal for each property (a wanted None means cleared)."""
+    if wanted is None:
+        return current is None or current == ""
     if prop == "InstantMessagingEnabled":
         return current is not None and bool(current) == bool(wanted)
     if prop == "InstantMessagingType":

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import typing as t
 
+from .exchange_certificates import CERTIFICATE_PROPERTIES
 from .owa_settings import PROPERTIES
-from .powershell_script import bool_literal, exchange_script, quote_literal
+from .powershell_script import bool_literal, exchange_script, names_literal, quote_literal
 
 _INVISIBLE_MARKS = ("\u200e", "\u200f")
 
 
 def _desired_literal(prop: str, value: t.Any) -> str:
+    if value is None:
+        return "$null"
     return bool_literal(value) if prop == "InstantMessagingEnabled" else quote_literal(str(value))
 
 
@@ -51,14 +54,13 @@ def build(identity: t.Optional[str], desired: t.Mapping[str, t.Any], check_mode:
             "    Out-OwaImError 'certificate_missing' %s $null $null" % quote_literal(thumbprint),
             "    exit 5",
             "}",
-            "Out-OwaImField 'certificate' 'Services' ([string]$owaImCert[0].Services)",
-            "Out-OwaImField 'certificate' 'Status' ([string]$owaImCert[0].Status)",
-            "Out-OwaImField 'certificate' 'Subject' ([string]$owaImCert[0].Subject)",
+            "Out-OwaImObject 'certificate' $owaImCert[0] %s" % names_literal(CERTIFICATE_PROPERTIES),
+            "Out-OwaImField 'server' 'now' ((Get-Date).ToString('s'))",
         ]
     lines.append("$owaImChanges = @{}")
     for prop, value in desired.items():
         lines.append("if (%s -ne %s) { $owaImChanges['%s'] = %s }" % (
-            _current_expression(prop), quote_literal(str(value)), prop, _desired_literal(prop, value)))
+            _current_expression(prop), quote_literal("" if value is None else str(value)), prop, _desired_literal(prop, value)))
     lines.append("foreach ($owaImKey in $owaImChanges.Keys) { Out-OwaImField 'change' $owaImKey $owaImChanges[$owaImKey] }")
     if not check_mode:
         lines += [

@@ -27,6 +27,11 @@ def quote_literal(value: str) -> str:
     return "'" + "".join(char * 2 if char in SINGLE_QUOTES else char for char in value) + "'"
 
 
+def names_literal(names: "list[str] | tuple[str, ...]") -> str:
+    """A PowerShell array of names, such as the properties Out-OwaImObject writes."""
+    return "@(%s)" % ", ".join(quote_literal(name) for name in names)
+
+
 def bool_literal(value: bool) -> str:
     return "$true" if value else "$false"
 

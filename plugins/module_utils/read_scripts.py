@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .exchange_certificates import CERTIFICATE_PROPERTIES
 from .owa_settings import PROPERTIES
-from .powershell_script import exchange_script, quote_literal, windows_script
+from .powershell_script import exchange_script, names_literal, quote_literal, windows_script
 
 VDIR_PROPERTIES = ("Identity", "Name", "Server", "InternalUrl", "ExternalUrl") + tuple(PROPERTIES.values())
 POLICY_PROPERTIES = ("Name", "InstantMessagingEnabled", "InstantMessagingType", "IsDefault")
@@ -19,15 +19,11 @@ SERVER_LINES = [
 ]
 
 
-def _names(properties: tuple) -> str:
-    return "@(%s)" % ", ".join(quote_literal(name) for name in properties)
-
-
 def _each(kind: str, collection: str, properties: tuple) -> list:
     return [
         "$owaImIndex = 0",
         "foreach ($owaImItem in @(%s)) { Out-OwaImObject ('%s/' + $owaImIndex) $owaImItem %s; $owaImIndex++ }"
-        % (collection, kind, _names(properties)),
+        % (collection, kind, names_literal(properties)),
     ]
 
 

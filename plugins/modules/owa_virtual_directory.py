@@ -33,18 +33,25 @@ options:
         0, 1 and 2 are the same values.
     type: str
   instant_messaging_server_name:
-    description: FQDN of the OCS server or pool, such as C(ocs.contoso.com).
+    description: FQDN of the OCS server or pool, such as C(ocs.contoso.com). An empty string clears the setting.
     type: str
   instant_messaging_certificate_thumbprint:
     description:
       - Thumbprint of the certificate this Client Access server uses for IIS (not its serial number).
       - Spaces, colons, lower case and the invisible U+200E/U+200F marks copied from the certificate console are
         removed before comparing; anything that is then not 40 hexadecimal digits is an error.
+      - An empty string clears the setting.
     type: str
   verify_certificate:
     description: Fail unless the thumbprint belongs to an Exchange certificate on this server.
     type: bool
     default: true
+  backup_directory:
+    description:
+      - A folder on the Ansible controller. When the task changes the directory, the settings it replaced are written
+        there first thing after the change, as C(<SERVER>-<UTC timestamp>.json), for the C(exchange.owa_im.rollback)
+        playbook. They are the values read in the same remote process just before C(Set-OwaVirtualDirectory) ran.
+    type: path
 extends_documentation_fragment:
   - exchange.owa_im.winrm
 attributes:
@@ -109,6 +116,11 @@ set_parameters:
   returned: success
   type: dict
   sample: {"InstantMessagingEnabled": true, "InstantMessagingType": "Ocs"}
+backup_file:
+  description: The backup written on the controller.
+  returned: when the directory changed and O(backup_directory) was given
+  type: str
+  sample: /srv/owa_im/backups/CAS01-20261125T023000123456Z.json
 certificate:
   description: The Exchange certificate the thumbprint names, when O(verify_certificate) is on.
   returned: when a thumbprint was given and verified

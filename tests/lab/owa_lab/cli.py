@@ -155,6 +155,37 @@ def show_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def reset_windows(store: Store) -> dict[str, Any]:
+    """Every IIS reset / app pool recycle window, and the most servers ever out of service at once."""
+    windows = []
+    for entry in store.log_entries():
+        if entry["event"] in ("iis-reset-end", "apppool-recycle-end"):
+            windows.append({"server": entry["server"], "kind": entry["event"][:-4], "start": entry["started"],
+                            "end": entry["started"] + entry["seconds"]})
+    edges = sorted([(w["start"], 1) for w in windows] + [(w["end"], -1) for w in windows])
+    current = most = 0
+    for _time, step in edges:
+        current += step
+        most = max(most, current)
+    per_server: dict[str, int] = {}
+    for window in windows:
+        per_server[window["server"]] = per_server.get(window["server"], 0) + 1
+    longest = max((w["end"] - w["start"] for w in windows), default=0.0)
+    return {"windows": windows, "per_server": per_server, "max_concurrent": most, "longest_seconds": round(longest, 3)}
+
+
+def resets(args: argparse.Namespace) -> int:
+    report = reset_windows(Store(args.state))
+    if args.json:
+        print(json.dumps(report, sort_keys=True))
+        return 0
+    for window in report["windows"]:
+        start = dt.datetime.fromtimestamp(window["start"]).isoformat(timespec="milliseconds")
+        print(f"{start} {window['server']} {window['kind']} {window['end'] - window['start']:.2f} s")
+    print(f"resets per server: {report['per_server']}; most servers out of service at once: {report['max_concurrent']}")
+    return 0
+
+
 def seed(args: argparse.Namespace) -> int:
     store = Store(args.state)
     for line in organisation.apply_seed(store, yaml.safe_load(Path(args.file).read_text(encoding="utf-8")) or {}):
@@ -206,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--server")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=show_log)
+    p = sub.add_parser("resets", help="IIS reset windows, resets per server and the most servers out of service at once")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=resets)
     p = sub.add_parser("seed", help="apply a YAML seed to the running organisation")
     p.add_argument("file")
     p.set_defaults(run=seed)

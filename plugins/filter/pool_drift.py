@@ -1,0 +1,48 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.exchange.owa_im.plugins.module_utils.pool_consistency import drift
+
+DOCUMENTATION = r"""
+name: pool_drift
+short_description: Where the CAS servers of a pool differ in their OWA IM settings
+version_added: 0.1.0
+description:
+  - Compares the IM settings of every Client Access server of a load-balanced pool. The OCS server name, the type and the
+    enabled flag must be the same everywhere; each server's thumbprint must name a certificate of its own that is bound
+    to IIS and valid today.
+  - The expected value of a pool-wide setting is the one most servers carry.
+positional: _input
+options:
+  _input:
+    description:
+      - One entry per CAS, C({server, settings, certificate}), where C(settings) holds the four settings by option name
+        (as RV(exchange.owa_im.owa_virtual_directory#module:after) returns them) and C(certificate) is the thumbprint check
+        M(exchange.owa_im.owa_virtual_directory_info) or M(exchange.owa_im.owa_virtual_directory) returns.
+    type: list
+    elements: dict
+    required: true
+author:
+  - exchange.owa_im contributors
+"""
+
+EXAMPLES = r"""
+- name: Fail when the pool has drifted
+  ansible.builtin.assert:
+    that: pool | exchange.owa_im.pool_drift | length == 0
+"""
+
+RETURN = r"""
+_value:
+  description: The differences, C({server, field, value, expected}); empty when the pool is consistent.
+  type: list
+  elements: dict
+"""
+
+
+class FilterModule:
+    def filters(self) -> t.Dict[str, t.Any]:
+        return {"pool_drift": drift}

@@ -1,0 +1,53 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Whether every CAS of a load-balanced pool carries the same IM integration (users land on any of them)."""
+
+from __future__ import annotations
+
+import collections
+import typing as t
+
+# Settings that must be equal on every CAS; the thumbprint is per server, checked against its own certificates.
+POOL_WIDE = ("instant_messaging_server_name", "instant_messaging_type", "instant_messaging_enabled")
+
+
+def _comparable(field: str, value: t.Any) -> t.Any:
+    if field == "instant_messaging_server_name":
+        return (value or "").rstrip(".").lower() or None
+    if field == "instant_messaging_type":
+        return str(value).lower() if value is not None else None
+    return value
+
+
+def drift(servers: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str, t.Any]]:
+    """Problems as ``{server, field, value, expected}``.
+
+    ``servers``: one entry per CAS, ``{"server", "settings": {option: value}, "certificate": {...check_thumbprint...}}``;
+    a certificate of None was not checked and is not judged.
+    The expected pool-wide value is the one most servers carry (ties go to the first server's).
+    """
+    problems: t.List[t.Dict[str, t.Any]] = []
+    for field in POOL_WIDE:
+        values = [_comparable(field, (s.get("settings") or {}).get(field)) for s in servers]
+        if not values:
+            continue
+        counts = collections.Counter(values)
+        expected = max(counts, key=lambda v: (counts[v], -values.index(v)))
+        for entry, value in zip(servers, values):
+            if value != expected:
+                problems.append({"server": entry.get("server"), "field": field,
+                                 "value": (entry.get("settings") or {}).get(field), "expected": expected})
+    for entry in servers:
+        certificate = entry.get("certificate")
+        if certificate is None:
+            continue    # not checked (verify_certificate off)
+        if not certificate.get("usable_for_im"):
+            if not certificate.get("present"):
+                reason = "no certificate with this thumbprint on the server"
+            elif not certificate.get("bound_to_iis"):
+                reason = "the certificate is not enabled for IIS"
+            else:
+                reason = "the certificate is not valid today (status %s, %s days left)" % (certificate.get("status"), certificate.get("days_left"))
+            problems.append({"server": entry.get("server"), "field": "instant_messaging_certificate_thumbprint",
+                             "value": certificate.get("thumbprint"), "expected": "a valid IIS certificate of this server: " + reason})
+    return problems
