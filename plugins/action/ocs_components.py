@@ -31,14 +31,6 @@ def _failure(records: Records) -> None:
                               error_kind="source_missing")
 
 
-def _state(records: Records, phase: str) -> t.List[t.Dict[str, t.Any]]:
-    states = []
-    for component, record in zip(ocs_components.COMPONENTS, indexed(records, phase)):
-        states.append({"name": component.name, "installed": bool(record.get("installed")),
-                       "display_name": record.get("DisplayName"), "version": record.get("DisplayVersion")})
-    return states
-
-
 class ActionModule(ExchangeActionBase):
     argument_spec = OCS_COMPONENTS_SPEC
 
@@ -51,14 +43,14 @@ class ActionModule(ExchangeActionBase):
             raise ExchangeFailure(str(exc))
         check_mode = bool(self._task.check_mode)
         records = self.run_exchange_script(settings, ocs_components_script.build(source, expand, logs, check_mode), on_error=_failure)
-        before = _state(records, "before")
+        before = ocs_components.component_states(records, "before")
         installs = {}
         for index, component in enumerate(ocs_components.COMPONENTS):
             record = records.get("install/%d" % index)
             if record:
                 installs[component.name] = {"source": record.get("source"), "exit_code": int(record["exit_code"]) if record.get("exit_code") else None,
                                             "log_file": record.get("log_file")}
-        after = before if check_mode else _state(records, "after")
+        after = before if check_mode else ocs_components.component_states(records, "after")
         if not check_mode:
             missing = [state["name"] for state in after if not state["installed"]]
             if missing:

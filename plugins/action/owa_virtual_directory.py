@@ -14,13 +14,14 @@ from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport im
 from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase, ExchangeFailure
 
 
-def write_backup(directory: str, server: str, identity: t.Optional[str], before: t.Mapping[str, t.Any]) -> str:
-    """Keep the settings a change replaced, one file per server and run, for the rollback playbook."""
+def write_backup(directory: str, host: str, server: t.Optional[str], identity: t.Optional[str], before: t.Mapping[str, t.Any]) -> str:
+    """Keep the settings a change replaced, one file per host and run, for the rollback playbook."""
     taken = dt.datetime.now(dt.timezone.utc)
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, "%s-%s.json" % (server, taken.strftime("%Y%m%dT%H%M%S%fZ")))
+    path = os.path.join(directory, "%s-%s.json" % (host, taken.strftime("%Y%m%dT%H%M%S%fZ")))
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"server": server, "identity": identity, "taken_at": taken.isoformat(), "settings": dict(before)}, handle, indent=2, sort_keys=True)
+        json.dump({"host": host, "server": server, "identity": identity, "taken_at": taken.isoformat(), "settings": dict(before)},
+                  handle, indent=2, sort_keys=True)
     return path
 
 
@@ -63,8 +64,8 @@ class ActionModule(ExchangeActionBase):
             "set_parameters": changes,
         }
         if changes and not check_mode and params.get("backup_directory"):
-            result["backup_file"] = write_backup(params["backup_directory"], server.get("name") or settings.host,
-                                                 before_raw.get("Identity"), before)
+            host = str(self.task_vars.get("inventory_hostname") or server.get("name") or settings.host)
+            result["backup_file"] = write_backup(params["backup_directory"], host, server.get("name"), before_raw.get("Identity"), before)
         if "certificate" in records:
             now = exchange_certificates.parse_time(server.pop("now", None))
             certificate = exchange_certificates.certificate(records["certificate"], now)

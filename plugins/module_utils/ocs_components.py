@@ -8,6 +8,8 @@ import re
 import typing as t
 from dataclasses import dataclass
 
+from .result_records import Records, indexed
+
 
 @dataclass(frozen=True)
 class Component:
@@ -72,3 +74,12 @@ def failure_message(server: str, component: str, file_name: str, code: int, log_
     excerpt = ("\nLast lines of %s:\n  %s" % (log_file, "\n  ".join(lines))) if lines else ("\nThe installer left no log at %s." % log_file)
     return "%s: installing %s (%s) failed with exit code %d: %s. The components after it were not installed.%s" % (
         server, component, file_name, code, explain_exit_code(code), excerpt)
+
+
+def component_states(records: Records, phase: str) -> t.List[t.Dict[str, t.Any]]:
+    """The ``before/N`` or ``after/N`` records of the components script, by component."""
+    states = []
+    for component, record in zip(COMPONENTS, indexed(records, phase)):
+        states.append({"name": component.name, "installed": bool(record.get("installed")),
+                       "display_name": record.get("DisplayName"), "version": record.get("DisplayVersion")})
+    return states

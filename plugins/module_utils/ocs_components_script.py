@@ -49,6 +49,14 @@ def _run(record: str, program: str, arguments: str, log: str, label: str) -> lis
     ]
 
 
+def detect() -> str:
+    """Only read which components are installed (for audits)."""
+    lines = ["Out-OwaImField 'server' 'name' $env:COMPUTERNAME", _products()]
+    for index, component in enumerate(COMPONENTS):
+        lines += _detect(index, component, "before/%d" % index)
+    return windows_script("\n".join(lines) + "\n")
+
+
 def build(source: str, expand_directory: str, log_directory: str, check_mode: bool) -> str:
     lines = [
         "$owaImSource = %s" % quote_literal(source or ""),

@@ -34,6 +34,8 @@ OCS_COMPONENTS_SPEC = {
     "state": {"type": "str", "choices": ["present"], "default": "present"},
 }
 
+OCS_COMPONENTS_INFO_SPEC: dict = {}
+
 IIS_RESTART_SPEC = {
     "method": {"type": "str", "choices": ["iisreset", "recycle_app_pool"], "default": "iisreset"},
     "app_pool": {"type": "str", "default": "MSExchangeOWAAppPool"},

@@ -49,7 +49,7 @@ options:
   backup_directory:
     description:
       - A folder on the Ansible controller. When the task changes the directory, the settings it replaced are written
-        there first thing after the change, as C(<SERVER>-<UTC timestamp>.json), for the C(exchange.owa_im.rollback)
+        there first thing after the change, as C(<inventory_hostname>-<UTC timestamp>.json), for the C(exchange.owa_im.rollback)
         playbook. They are the values read in the same remote process just before C(Set-OwaVirtualDirectory) ran.
     type: path
 extends_documentation_fragment:
@@ -120,12 +120,15 @@ backup_file:
   description: The backup written on the controller.
   returned: when the directory changed and O(backup_directory) was given
   type: str
-  sample: /srv/owa_im/backups/CAS01-20261125T023000123456Z.json
+  sample: /srv/owa_im/backups/cas01.contoso.com-20261125T023000123456Z.json
 certificate:
-  description: The Exchange certificate the thumbprint names, when O(verify_certificate) is on.
+  description:
+    - The Exchange certificate the thumbprint names, when O(verify_certificate) is on. A certificate that is not bound
+      to IIS or not valid today is accepted with a warning.
   returned: when a thumbprint was given and verified
   type: dict
-  sample: {"Services": "IMAP, POP, IIS, SMTP", "Status": "Valid", "Subject": "CN=cas01.contoso.com"}
+  sample: {"thumbprint": "8210E17393B6E81AD0B3A75DD9161ABE1A93B695", "present": true, "bound_to_iis": true, "status": "Valid",
+           "valid_now": true, "days_left": 364, "usable_for_im": true, "subject": "CN=cas01.contoso.com"}
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

@@ -39,9 +39,11 @@ class ExchangeActionBase(ActionBase):
     _supports_check_mode = True
     _supports_async = False
     argument_spec: t.Dict[str, t.Dict[str, t.Any]] = {}
+    task_vars: t.Dict[str, t.Any] = {}
 
     def run(self, tmp: t.Any = None, task_vars: t.Optional[t.Dict[str, t.Any]] = None) -> t.Dict[str, t.Any]:
         result = super().run(tmp, task_vars)
+        self.task_vars = task_vars or {}
         spec = dict(self.argument_spec)
         spec.update(WINRM_OPTIONS)
         validation, params = self.validate_argument_spec(argument_spec=spec)

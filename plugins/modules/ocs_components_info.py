@@ -1,0 +1,60 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ocs_components_info
+short_description: Report which OCS 2007 R2 components for OWA IM are installed on a Client Access server
+version_added: 0.1.0
+description:
+  - Reads the uninstall registry of the server for the three components M(exchange.owa_im.ocs_components) installs
+    (Visual C++ 2008 x64 redistributable, UCMA 2.0 core redistributable, OCS web service provider), in one remote
+    PowerShell process without the Exchange snap-in. Changes nothing.
+options: {}
+extends_documentation_fragment:
+  - exchange.owa_im.winrm
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+author:
+  - exchange.owa_im contributors
+"""
+
+EXAMPLES = r"""
+- name: Which OCS components are installed
+  exchange.owa_im.ocs_components_info:
+  register: components
+"""
+
+RETURN = r"""
+server:
+  description: The server's name.
+  returned: success
+  type: str
+  sample: CAS01
+components:
+  description: Each component, installed or not, with its display name and version when installed.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"name": "ucma", "installed": true, "version": "3.5.6907.0",
+            "display_name": "Microsoft Office Communications Server 2007 R2, Microsoft Unified Communications Managed API 2.0, Core Redist 64-bit"}]
+all_installed:
+  description: Whether all three are installed.
+  returned: success
+  type: bool
+"""
+
+from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OCS_COMPONENTS_INFO_SPEC
+
+
+def main() -> None:
+    refuse_on_target("ocs_components_info", OCS_COMPONENTS_INFO_SPEC)
+
+
+if __name__ == "__main__":
+    main()
