@@ -1,43 +1,71 @@
-# exchange.owa_im: everything installs into .venv; nothing is installed by hand.
+# exchange.owa_im: everything installs into .venv (and build/); nothing is installed by hand.
 PYTHON ?= python3
 VENV := .venv
-BIN := $(VENV)/bin
+BIN := $(CURDIR)/$(VENV)/bin
+COLLECTIONS := $(CURDIR)/build
 BUILD := build/ansible_collections/exchange/owa_im
+# ansible-test needs a plain copy of the collection (in its own git repository) under ansible_collections/.
+SANITY := build/sanity/ansible_collections/exchange/owa_im
+# ansible-test keeps its virtual environments and caches under $HOME; keep them in build/.
+TEST_HOME := $(CURDIR)/build/home
+PIP_WHEEL := build/wheels/pip-24.2-py3-none-any.whl
 LAB_STATE := .owa-lab/demo
+export PATH := $(BIN):$(PATH)
 
-.PHONY: venv collection demo test lint unit integration clean
+.PHONY: venv collection sanity-tree demo test lint ruff ansible-lint sanity units integration molecule clean
 
-$(BIN)/owa-lab: requirements.txt tests/requirements.txt tests/lab/pyproject.toml
+$(VENV)/bin/owa-lab: requirements.txt tests/requirements.txt tests/lab/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r tests/requirements.txt
 	$(BIN)/pip install --quiet -e tests/lab
 	touch $@
 
-venv: $(BIN)/owa-lab
+venv: $(VENV)/bin/owa-lab
 
 collection:
 	mkdir -p build/ansible_collections/exchange
 	ln -sfn "$(CURDIR)" $(BUILD)
 
+sanity-tree: venv
+	rm -rf $(SANITY) && mkdir -p $(SANITY)
+	git ls-files -co --exclude-standard | grep -v -E '^tests/(lab|integration|bench)/' \
+	  | while read -r f; do [ -e "$$f" ] && echo "$$f"; done | tar -cf - -T - | tar -xf - -C $(SANITY)
+	cd $(SANITY) && git init -q && git add -A
+	# ansible-test fetches a get-pip script from a host outside PyPI; give it a stand-in that uses pip's wheel.
+	[ -f $(PIP_WHEEL) ] || $(BIN)/pip download --quiet --no-deps -d build/wheels pip==24.2
+	mkdir -p $(TEST_HOME)/.ansible/test/cache
+	sed "s|@PIP_WHEEL@|$(CURDIR)/$(PIP_WHEEL)|" tests/sanity/pip_bootstrap.py.in > $(TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
+
 demo: venv collection
 	$(BIN)/owa-lab --state $(LAB_STATE) up --servers 3 --reset-seconds 0.5
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-playbook -i $(LAB_STATE)/inventory.yml playbooks/demo.yml --diff; \
-	  status=$$?; \
-	  ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-playbook -i $(LAB_STATE)/inventory.yml playbooks/demo.yml; \
-	  $(BIN)/owa-lab --state $(LAB_STATE) log | grep -E 'iis-reset|ad-change' ; \
+	export ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS); \
+	  ansible-playbook -i $(LAB_STATE)/inventory.yml playbooks/site.yml -e @playbooks/vars/lab.yml --diff; status=$$?; \
+	  if [ $$status -eq 0 ]; then ansible-playbook -i $(LAB_STATE)/inventory.yml playbooks/audit.yml; status=$$?; fi; \
+	  echo; echo "IIS resets seen by the lab:"; $(BIN)/owa-lab --state $(LAB_STATE) resets; \
 	  $(BIN)/owa-lab --state $(LAB_STATE) down; exit $$status
 
-lint: venv
-	$(BIN)/ruff check plugins tests
+lint: ruff ansible-lint
 
-unit: venv collection
-	cd build/ansible_collections/exchange/owa_im && PYTHONPATH=$(CURDIR)/build $(CURDIR)/$(BIN)/pytest -q tests/unit
+ruff: venv
+	ruff check plugins tests
+
+ansible-lint: venv collection
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint --profile production
+
+sanity: sanity-tree
+	cd $(SANITY) && HOME=$(TEST_HOME) ansible-test sanity --python 3.11 --requirements
+
+units: sanity-tree
+	cd $(SANITY) && HOME=$(TEST_HOME) ansible-test units --python 3.11
 
 integration: venv collection
-	PYTHONPATH=$(CURDIR)/build PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q tests/integration
+	PYTHONPATH=$(COLLECTIONS) pytest -q tests/integration
 
-test: lint unit integration
+molecule: venv collection
+	cd roles/cas && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) molecule test --all
+
+test: lint sanity units integration molecule
 
 clean:
-	rm -rf build .owa-lab
+	rm -rf build .owa-lab .ansible

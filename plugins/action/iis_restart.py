@@ -36,7 +36,6 @@ class ActionModule(ExchangeActionBase):
         output = [text for text in outcome.stdout.splitlines() if text.strip()]
         result.update(rc=outcome.exit_code, stdout_lines=output, seconds=round(time.time() - started, 2))
         if outcome.exit_code != 0:
-            raise ExchangeFailure("%s on %s failed with exit code %d: %s" % (line, settings.host, outcome.exit_code,
-                                                                           " ".join(output + outcome.stderr.splitlines()) or "no output"),
-                                  **result)
+            detail = " ".join(output + outcome.stderr.splitlines()) or "no output"
+            raise ExchangeFailure("%s on %s failed with exit code %d: %s" % (line, settings.host, outcome.exit_code, detail), **result)
         return result

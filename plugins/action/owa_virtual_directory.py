@@ -73,8 +73,8 @@ class ActionModule(ExchangeActionBase):
             result["certificate"]["subject"] = certificate["subject"]
             if not certificate["usable_for_im"]:
                 result["warnings"] = ["%s: certificate %s is not bound to IIS, or not valid today (status %s, services %s); "
-                                      "OWA IM needs the certificate IIS uses." % (server.get("name"), certificate["thumbprint"],
-                                                                                   certificate["status"], ", ".join(certificate["services"]))]
+                                      "OWA IM needs the certificate IIS uses."
+                                      % (server.get("name"), certificate["thumbprint"], certificate["status"], ", ".join(certificate["services"]))]
         if self._task.diff:
             result["diff"] = {"before": before, "after": after,
                               "before_header": before_raw.get("Identity"), "after_header": before_raw.get("Identity")}

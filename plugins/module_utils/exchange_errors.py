@@ -45,7 +45,8 @@ def translate(error: t.Mapping[str, t.Any], server: str) -> ExchangeError:
                              "SERVER\\owa (Default Web Site)." % (server, message or "no"), "not_found", message)
     if kind == "certificate_missing":
         return ExchangeError("%s has no Exchange certificate with thumbprint %s. Use the thumbprint of this server's IIS certificate "
-                             "(Get-ExchangeCertificate | fl services,thumbprint), or set verify_certificate: false." % (server, message), "certificate_missing", message)
+                             "(Get-ExchangeCertificate | fl services,thumbprint), or set verify_certificate: false." % (server, message),
+                             "certificate_missing", message)
     if kind == "not_exchange":
         return ExchangeError("%s is not an Exchange server: no Exchange Management Shell snap-in is registered there. "
                              "Point the play at the Client Access servers." % server, "not_exchange")

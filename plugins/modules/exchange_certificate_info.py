@@ -27,11 +27,13 @@ extends_documentation_fragment:
   - exchange.owa_im.winrm
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 author:
-  - exchange.owa_im contributors
+  - exchange.owa_im contributors (@exchange-owa-im)
 """
 
 EXAMPLES = r"""
@@ -62,20 +64,50 @@ certificates:
   type: list
   elements: dict
   contains:
-    thumbprint: {description: SHA-1 thumbprint, 40 hex digits., type: str}
-    subject: {description: Subject distinguished name., type: str}
-    issuer: {description: Issuer distinguished name., type: str}
-    serial_number: {description: Serial number in hex, as Exchange prints it., type: str}
-    services: {description: Services the certificate is enabled for (IIS, SMTP, IMAP, POP, UM...)., type: list, elements: str}
-    not_before: {description: Start of validity (server's local time)., type: str}
-    not_after: {description: End of validity (server's local time)., type: str}
-    status: {description: Exchange's status (Valid, DateInvalid, Untrusted, Revoked...)., type: str}
-    is_self_signed: {description: Whether the certificate is self-signed., type: bool}
-    domains: {description: The certificate's domains., type: list, elements: str}
-    friendly_name: {description: Friendly name., type: str}
-    days_left: {description: Whole days until it expires (negative once expired)., type: int}
-    valid_now: {description: Whether today lies within its validity., type: bool}
-    usable_for_im: {description: Bound to IIS, status Valid and valid today., type: bool}
+    thumbprint:
+      description: SHA-1 thumbprint, 40 hexadecimal digits.
+      type: str
+    subject:
+      description: Subject distinguished name.
+      type: str
+    issuer:
+      description: Issuer distinguished name.
+      type: str
+    serial_number:
+      description: Serial number in hexadecimal, as Exchange prints it.
+      type: str
+    services:
+      description: Services the certificate is enabled for, such as C(IIS), C(SMTP), C(IMAP), C(POP), C(UM).
+      type: list
+      elements: str
+    not_before:
+      description: Start of validity, in the server's local time.
+      type: str
+    not_after:
+      description: End of validity, in the server's local time.
+      type: str
+    status:
+      description: Exchange's status, such as C(Valid), C(DateInvalid), C(Untrusted) or C(Revoked).
+      type: str
+    is_self_signed:
+      description: Whether the certificate is self-signed.
+      type: bool
+    domains:
+      description: The certificate's domains.
+      type: list
+      elements: str
+    friendly_name:
+      description: Friendly name.
+      type: str
+    days_left:
+      description: Whole days until it expires (negative once expired).
+      type: int
+    valid_now:
+      description: Whether today lies within its validity.
+      type: bool
+    usable_for_im:
+      description: Bound to IIS, status C(Valid) and valid today.
+      type: bool
 iis_certificate:
   description: The certificate to use for OWA IM on this server, or null when none qualifies.
   returned: success

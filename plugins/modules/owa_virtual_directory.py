@@ -56,25 +56,25 @@ extends_documentation_fragment:
   - exchange.owa_im.winrm
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 author:
-  - exchange.owa_im contributors
+  - exchange.owa_im contributors (@exchange-owa-im)
 """
 
 EXAMPLES = r"""
-- name: Connect OWA to the OCS pool on every Client Access server
-  hosts: cas_servers
-  gather_facts: false
-  tasks:
-    - name: Set the OWA virtual directory's IM settings
-      exchange.owa_im.owa_virtual_directory:
-        instant_messaging_enabled: true
-        instant_messaging_type: ocs
-        instant_messaging_server_name: ocs.contoso.com
-        instant_messaging_certificate_thumbprint: 8210E17393B6E81AD0B3A75DD9161ABE1A93B695
-      notify: Reset IIS
+# In a play on the Client Access servers (hosts: cas_servers): the host's own WinRM variables are used.
+- name: Set the OWA virtual directory's IM settings
+  exchange.owa_im.owa_virtual_directory:
+    instant_messaging_enabled: true
+    instant_messaging_type: ocs
+    instant_messaging_server_name: ocs.contoso.com
+    instant_messaging_certificate_thumbprint: 8210E17393B6E81AD0B3A75DD9161ABE1A93B695
+    backup_directory: "{{ playbook_dir }}/owa_im_backups"
+  notify: Reset IIS
 
 - name: From the controller, with explicit connection options
   exchange.owa_im.owa_virtual_directory:
@@ -85,6 +85,12 @@ EXAMPLES = r"""
     winrm_password: "{{ vault_exchange_password }}"
     winrm_transport: credssp
   delegate_to: localhost
+
+- name: Clear the OCS server name and thumbprint (as they were before IM was configured)
+  exchange.owa_im.owa_virtual_directory:
+    instant_messaging_type: none
+    instant_messaging_server_name: ""
+    instant_messaging_certificate_thumbprint: ""
 """
 
 RETURN = r"""

@@ -966,7 +966,8 @@ class Engine:
                 return args[0] in owner
             if lower == "add":
                 if args[0] in owner:
-                    raise RuntimeError_(f'Exception calling "Add" with "2" argument(s): "Item has already been added. Key in dictionary: \'{to_string(args[0])}\'"')
+                    raise RuntimeError_('Exception calling "Add" with "2" argument(s): "Item has already been added. '
+                                        f'Key in dictionary: \'{to_string(args[0])}\'"')
                 owner[args[0]] = args[1]
                 return None
             if lower == "remove":

@@ -18,9 +18,8 @@ from owa_lab.powershell.builtins import core_cmdlets  # noqa: E402
 from owa_lab.powershell.engine import Engine  # noqa: E402
 
 PARSER = Parser(Language(tree_sitter_powershell.language()))
-HOSTILE = st.text(alphabet=st.sampled_from(list(  # noqa: E501
-    "'\"`$(){};|&@#<>\n\r\t -–—:x\\\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u200e\u200f")) | st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
-                  max_size=40)
+_SPECIAL = "'\"`$(){};|&@#<>\n\r\t -–—:x\\\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u200e\u200f"
+HOSTILE = st.text(alphabet=st.sampled_from(list(_SPECIAL)) | st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
 
 
 def _literal_nodes(script: str) -> list[str]:
