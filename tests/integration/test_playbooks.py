@@ -1,0 +1,160 @@
+"""The pool playbooks (site, audit, rollback, migrate_rtm) against a three-CAS lab."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import LAB_VARS, ROOT, Lab, start_lab
+
+PLAYBOOKS = ROOT / "playbooks"
+
+
+def _vars(tmp_path: Path, **extra: object) -> dict[str, object]:
+    return dict(LAB_VARS, owa_im_backup_directory=str(tmp_path / "backups"), owa_im_audit_directory=str(tmp_path / "audit"),
+                owa_im_host_authorization_file=str(tmp_path / "host_authorization.md"), **extra)
+
+
+def _recap(run_stdout: str) -> dict[str, dict[str, int]]:
+    recap: dict[str, dict[str, int]] = {}
+    for line in run_stdout.split("PLAY RECAP")[-1].splitlines():
+        if ":" in line and "ok=" in line:
+            host, counts = line.split(":", 1)
+            recap[host.strip()] = {k: int(v) for k, v in (item.split("=") for item in counts.split())}
+    return recap
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory):
+    """A pool the site playbook has converged once; the tests below build on that."""
+    started = start_lab(tmp_path_factory.mktemp("pool"))
+    yield started
+    started.owa_lab("down")
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("work")
+
+
+def test_site_converges_with_rolling_resets_then_changes_nothing(pool: Lab, work: Path) -> None:
+    first = pool.playbook(PLAYBOOKS / "site.yml", "--diff", extra_vars=_vars(work))
+    assert first.returncode == 0, first.stdout[-3000:]
+    resets = pool.resets()
+    assert resets["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1}
+    assert resets["max_concurrent"] == 1
+    for server in ("CAS01", "CAS02", "CAS03"):
+        vdir = pool.vdir(server)
+        assert vdir["InstantMessagingServerName"] == "ocspool.contoso.lab"
+        assert vdir["InstantMessagingCertificateThumbprint"] == pool.thumbprint(server)
+        assert len(pool.host(server)["products"]) == 3
+    assert "3 CAS servers carry the same IM settings" in first.stdout
+    host_notes = (work / "host_authorization.md").read_text()
+    assert all(f"| cas0{n}.contoso.lab | No | Yes | Yes |" in host_notes for n in (1, 2, 3))
+
+    second = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work))
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert all(counts["changed"] == 0 for counts in _recap(second.stdout).values()), second.stdout[-2000:]
+    assert pool.resets()["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1}
+
+
+def test_audit_passes_then_names_the_drifted_server_and_field(pool: Lab, work: Path, tmp_path: Path) -> None:
+    for flags in ((), ("--check",)):
+        clean = pool.playbook(PLAYBOOKS / "audit.yml", *flags, extra_vars=_vars(work))
+        assert clean.returncode == 0, clean.stdout[-3000:]
+        assert "The pool is consistent" in clean.stdout
+    pool.seed(tmp_path, {"virtual_directories": {"CAS02": {"InstantMessagingServerName": "ocs-old.contoso.lab"}},
+                         "owa_mailbox_policies": [{"name": "Contractors", "InstantMessagingEnabled": False}]})
+    drifted = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=_vars(work))
+    assert drifted.returncode != 0
+    assert "CAS02: instant_messaging_server_name is ocs-old.contoso.lab, expected ocspool.contoso.lab" in drifted.stdout
+    newest = sorted((work / "audit").glob("owa_im_audit-*.json"))[-1]
+    report = json.loads(newest.read_text())
+    assert report["drift"] == [{"server": "CAS02", "field": "instant_messaging_server_name", "value": "ocs-old.contoso.lab",
+                                "expected": "ocspool.contoso.lab"}]
+    assert report["mailbox_policies_disabling_im"] == ["Contractors"]
+    markdown = newest.with_suffix(".md").read_text()
+    assert "| CAS02 | instant_messaging_server_name | ocs-old.contoso.lab | ocspool.contoso.lab |" in markdown
+
+
+def test_rollback_restores_the_exact_previous_values(pool: Lab, work: Path) -> None:
+    # The audit test left CAS02 drifted; site puts it right and backs up the drifted values first.
+    before = {key: pool.vdir("CAS02")[key] for key in ("InstantMessagingServerName", "InstantMessagingCertificateThumbprint",
+                                                       "InstantMessagingEnabled", "InstantMessagingType")}
+    site = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work))
+    assert site.returncode == 0, site.stdout[-3000:]
+    assert pool.vdir("CAS02")["InstantMessagingServerName"] == "ocspool.contoso.lab"
+    resets_before = pool.resets()["per_server"]
+    rollback = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(work))
+    assert rollback.returncode == 0, rollback.stdout[-3000:]
+    after = {key: pool.vdir("CAS02")[key] for key in before}
+    assert after == before
+    # Only CAS02 had a change to undo since its last backup... but CAS01/CAS03 have older backups from the first run.
+    # Rolling back to before the first run restores every server to "never configured".
+    first_backup = sorted((work / "backups").glob("cas01.contoso.lab-*.json"))[0].name
+    stamp = first_backup.split("-", 1)[1].split(".")[0][:15]
+    full = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(work, owa_im_rollback_to=stamp))
+    assert full.returncode == 0, full.stdout[-3000:]
+    for server in ("CAS01", "CAS03"):
+        vdir = pool.vdir(server)
+        assert vdir["InstantMessagingServerName"] is None and vdir["InstantMessagingCertificateThumbprint"] is None
+        assert vdir["InstantMessagingEnabled"] is False and vdir["InstantMessagingType"] == "None"
+    resets = pool.resets()
+    assert resets["max_concurrent"] == 1
+    assert resets["per_server"]["CAS02"] > resets_before["CAS02"]
+
+
+def test_a_failing_host_stops_every_further_reset(tmp_path: Path) -> None:
+    lab = start_lab(tmp_path / "lab")
+    try:
+        lab.owa_lab("fault", "--server", "CAS02", "--ad-unreachable-ntlm")
+        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path))
+        assert run.returncode != 0
+        assert "second hop" in run.stdout
+        assert lab.resets()["windows"] == []
+    finally:
+        lab.owa_lab("down")
+
+
+def test_migrate_rtm_maps_web_config_to_the_thumbprint(tmp_path: Path) -> None:
+    lab = start_lab(tmp_path / "lab")
+    try:
+        web_config = "C:\\Program Files\\Microsoft\\Exchange Server\\V14\\ClientAccess\\Owa\\web.config"
+        iis = lab.host("CAS01")["certificates"][0]
+        serial = " ".join(iis["serial"][i:i + 2] for i in range(0, len(iis["serial"]), 2)).lower()
+
+        def config(keys: str) -> str:
+            return f'<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <appSettings>\n{keys}  </appSettings>\n</configuration>\n'
+        lab.seed(tmp_path, {"servers": {
+            "CAS01": {"files": {web_config: config(
+                '    <add key="IMPoolName" value="ocspool.contoso.lab" />\n'
+                f'    <add key="IMCertificateIssuer" value="{iis["issuer"].replace(",", ", ").replace(",  ", ", ")}" />\n'
+                f'    <add key="IMCertificateSerialNumber" value="{serial}" />\n')}},
+            "CAS02": {"files": {web_config: config(
+                '    <add key="IMPoolName" value="ocspool.contoso.lab" />\n'
+                '    <add key="IMCertificateIssuer" value="CN=ContosoCA, DC=contoso, DC=com" />\n'
+                '    <add key="IMCertificateSerialNumber" value="61 0b 8f 1a 00 00 00 00 00 07" />\n')}}}})
+        run = lab.playbook(PLAYBOOKS / "migrate_rtm.yml", extra_vars={"owa_im_backup_directory": str(tmp_path / "backups"),
+                                                                        "owa_im_host_authorization_file": str(tmp_path / "notes.md")})
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert lab.vdir("CAS01")["InstantMessagingCertificateThumbprint"] == iis["thumbprint"]
+        assert lab.vdir("CAS01")["InstantMessagingServerName"] == "ocspool.contoso.lab"
+        assert lab.vdir("CAS02")["InstantMessagingServerName"] is None
+        assert "no Exchange certificate on this server was issued by CN=ContosoCA, DC=contoso, DC=com" in run.stdout
+        assert "IM was never configured the RTM way" in run.stdout
+        assert lab.resets()["per_server"] == {"CAS01": 1}
+        assert web_config in lab.host("CAS01")["files"]   # read, never edited or removed
+    finally:
+        lab.owa_lab("down")
+
+
+def test_no_password_in_any_output_log_or_report(pool: Lab, work: Path) -> None:
+    password = pool.password()
+    for playbook in ("site.yml", "audit.yml"):
+        run = pool.playbook(PLAYBOOKS / playbook, "-vvvv", extra_vars=_vars(work))
+        assert password not in run.stdout + run.stderr
+    for path in list(work.rglob("*")) + list((pool.state / "log").glob("*.jsonl")):
+        if path.is_file():
+            assert password not in path.read_text(errors="replace"), path
