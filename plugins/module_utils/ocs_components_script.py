@@ -51,7 +51,7 @@ def _run(record: str, program: str, arguments: str, log: str, label: str) -> lis
 
 def detect() -> str:
     """Only read which components are installed (for audits)."""
-    lines = ["Out-OwaImField 'server' 'name' $env:COMPUTERNAME", _products()]
+    lines = [_products()]
     for index, component in enumerate(COMPONENTS):
         lines += _detect(index, component, "before/%d" % index)
     return windows_script("\n".join(lines) + "\n")
@@ -62,7 +62,6 @@ def build(source: str, expand_directory: str, log_directory: str, check_mode: bo
         "$owaImSource = %s" % quote_literal(source or ""),
         "$owaImExpand = %s" % quote_literal(expand_directory),
         "$owaImLogDir = %s" % quote_literal(log_directory),
-        "Out-OwaImField 'server' 'name' $env:COMPUTERNAME",
         _products(),
         "$owaImNeedFiles = $false",
     ]

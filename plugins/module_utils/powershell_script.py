@@ -74,6 +74,9 @@ if ($null -eq $owaImSnapin) {
 if (-not (Get-PSSnapin -Name $owaImSnapin -ErrorAction SilentlyContinue)) { Add-PSSnapin $owaImSnapin }
 """ % {"names": ", ".join(quote_literal(name) for name in SNAPINS)}
 
+# Every script names its server first, so even a failure before Exchange answers says where it happened.
+SERVER_NAME = "Out-OwaImField 'server' 'name' $env:COMPUTERNAME\n"
+
 EPILOGUE_CATCH = """} catch {
     Out-OwaImError 'exchange' ($_.Exception.Message) ($_.FullyQualifiedErrorId) ($_.Exception.GetType().FullName)
     exit 2
@@ -83,12 +86,12 @@ EPILOGUE_CATCH = """} catch {
 
 def exchange_script(body: str) -> str:
     """Wrap ``body`` so it runs with the Exchange snap-in loaded and reports failures as records."""
-    return PRELUDE + "try {\n" + SNAPIN_LOAD + body.rstrip("\n") + "\n" + EPILOGUE_CATCH
+    return PRELUDE + "try {\n" + SERVER_NAME + SNAPIN_LOAD + body.rstrip("\n") + "\n" + EPILOGUE_CATCH
 
 
 def windows_script(body: str) -> str:
     """Wrap ``body`` for a script that needs no Exchange snap-in (files, registry, installers)."""
-    return PRELUDE + "try {\n" + body.rstrip("\n") + "\n" + EPILOGUE_CATCH
+    return PRELUDE + "try {\n" + SERVER_NAME + body.rstrip("\n") + "\n" + EPILOGUE_CATCH
 
 
 def encode_command(script: str) -> str:

@@ -61,7 +61,6 @@ def owa_web_config(path: str = None) -> str:
     """Read the OWA web.config whole (Python parses the XML); no snap-in needed."""
     target = quote_literal(path) if path else "(Join-Path $env:ExchangeInstallPath 'ClientAccess\\Owa\\web.config')"
     lines = [
-        "Out-OwaImField 'server' 'name' $env:COMPUTERNAME",
         "$owaImPath = %s" % target,
         "Out-OwaImField 'web_config' 'path' $owaImPath",
         "if (Test-Path -LiteralPath $owaImPath -PathType Leaf) {",

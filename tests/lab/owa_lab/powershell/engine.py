@@ -296,37 +296,44 @@ class Engine:
 
     def try_statement(self, node: Node) -> list[Any]:
         block = next(child for child in node.children if child.type == "statement_block")
-        output: list[Any] = []
         catch_clauses = [c for c in node.children if c.type == "catch_clauses"]
         finally_clause = next((c for c in node.children if c.type == "finally_clause"), None)
+        output: list[Any] = []
         try:
-            output.extend(self.statements(block))
-        except RuntimeError_ as error:
-            output.extend(getattr(error, "partial", []))
-            error.partial = []
-            handled = False
-            for clauses in catch_clauses:
-                for clause in self.named(clauses):
-                    types = [self.text(t).removeprefix("[").removesuffix("]") for t in clause.children if t.type == "catch_type_list"]
-                    if types and not any(_type_matches(error.exception_type, t) for t in " ".join(types).replace(",", " ").split()):
-                        continue
-                    saved = self.scope.lookup("_")
-                    self.scope.variables["_"] = error_record(error)
-                    try:
-                        output.extend(self.statements(next(c for c in clause.children if c.type == "statement_block")))
-                    finally:
-                        if saved[0]:
-                            self.scope.variables["_"] = saved[1]
-                    handled = True
-                    break
-                if handled:
-                    break
-            if not handled:
-                raise
+            try:
+                output.extend(self.statements(block))
+            except RuntimeError_ as error:
+                output.extend(getattr(error, "partial", []))
+                error.partial = []
+                clause = self._matching_catch(error, catch_clauses)
+                if clause is None:
+                    raise
+                output.extend(self._run_catch(clause, error))
+        except (ExitScript, RuntimeError_, FlowReturn, FlowBreak, FlowContinue) as escaping:
+            # Output written before the try (or its catch) ended stays written, as PowerShell streams it.
+            escaping.partial = output + getattr(escaping, "partial", []) + self._finally(finally_clause)
+            raise
+        return output + self._finally(finally_clause)
+
+    def _matching_catch(self, error: RuntimeError_, catch_clauses: list[Node]) -> Node | None:
+        for clauses in catch_clauses:
+            for clause in self.named(clauses):
+                types = [self.text(t).removeprefix("[").removesuffix("]") for t in clause.children if t.type == "catch_type_list"]
+                if not types or any(_type_matches(error.exception_type, t) for t in " ".join(types).replace(",", " ").split()):
+                    return clause
+        return None
+
+    def _run_catch(self, clause: Node, error: RuntimeError_) -> list[Any]:
+        saved = self.scope.lookup("_")
+        self.scope.variables["_"] = error_record(error)
+        try:
+            return self.statements(next(c for c in clause.children if c.type == "statement_block"))
         finally:
-            if finally_clause is not None:
-                output.extend(self.statements(next(c for c in finally_clause.children if c.type == "statement_block")))
-        return output
+            if saved[0]:
+                self.scope.variables["_"] = saved[1]
+
+    def _finally(self, clause: Node | None) -> list[Any]:
+        return self.statements(next(c for c in clause.children if c.type == "statement_block")) if clause is not None else []
 
     def flow_control(self, node: Node) -> list[Any]:
         keyword = node.children[0].type.lower()
@@ -1168,13 +1175,11 @@ class Engine:
                             category="InvalidArgument")
 
 
-class _Version:
-    def __init__(self, number: float) -> None:
-        self.major = int(number)
-        self.minor = int(round((number - int(number)) * 10))
-
-    def __str__(self) -> str:
-        return f"{self.major}.{self.minor}"
+def _Version(number: float) -> PSObject:
+    """A System.Version: prints as 2.0, with Major/Minor/Build/Revision properties."""
+    major, minor = int(number), int(round((number - int(number)) * 10))
+    return PSObject("System.Version", {"Major": major, "Minor": minor, "Build": -1, "Revision": -1},
+                    display=["Major", "Minor", "Build", "Revision"], text=f"{major}.{minor}")
 
 
 _NO_VALUE = object()

@@ -1,0 +1,201 @@
+"""Every module against the lab, each transport, and each error an admin can meet, with its actionable message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import winrm
+import yaml
+
+from conftest import ROOT, Lab
+
+
+def _connection(lab: Lab, host: str = "cas01.contoso.lab") -> tuple[dict, dict]:
+    group = yaml.safe_load(lab.inventory.read_text())["all"]["children"]["cas_servers"]
+    return group["vars"], group["hosts"][host]
+
+
+def test_info_modules_report_settings_certificates_and_policies(lab: Lab, tmp_path: Path) -> None:
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {"include_certificates": True, "include_mailbox_policies": True}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    info = lab.result(tmp_path, "cas02.contoso.lab")
+    assert info["server"]["Name"] == "CAS02" and info["server"]["Fqdn"] == "cas02.contoso.lab"
+    [directory] = info["virtual_directories"]
+    assert directory["identity"] == "CAS02\\owa (Default Web Site)"
+    assert directory["internal_url"] == "https://cas02.contoso.lab/owa"
+    assert [p["name"] for p in info["mailbox_policies"]] == ["Default"]
+    assert len(info["certificates"]) == 3
+
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {"scope": "organization"}})
+    assert run.returncode == 0
+    assert len(lab.result(tmp_path, "cas01.contoso.lab")["virtual_directories"]) == 3
+
+    run = lab.play(tmp_path, {"exchange.owa_im.exchange_certificate_info": {}})
+    assert run.returncode == 0
+    certs = lab.result(tmp_path, "cas03.contoso.lab")
+    assert certs["iis_certificate"]["thumbprint"] == lab.thumbprint("CAS03")
+    expired = [c for c in certs["certificates"] if c["days_left"] is not None and c["days_left"] < 0]
+    assert expired and not expired[0]["usable_for_im"] and expired[0]["status"] == "DateInvalid"
+    self_signed = [c for c in certs["certificates"] if c["is_self_signed"]]
+    assert self_signed and "IIS" not in self_signed[0]["services"]
+
+
+def test_certificate_found_by_rtm_issuer_and_spaced_serial(lab: Lab, tmp_path: Path) -> None:
+    iis = lab.host("CAS01")["certificates"][0]
+    spaced = " ".join(iis["serial"][i:i + 2] for i in range(0, len(iis["serial"]), 2)).lower()
+    run = lab.play(tmp_path, {"exchange.owa_im.exchange_certificate_info": {"issuer": iis["issuer"], "serial_number": spaced}},
+                   "--limit", "cas01.contoso.lab")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert lab.result(tmp_path, "cas01.contoso.lab")["matched_certificate"]["thumbprint"] == iis["thumbprint"]
+
+
+def test_components_check_mode_install_and_rerun(lab: Lab, tmp_path: Path) -> None:
+    task = {"exchange.owa_im.ocs_components": {"source": "\\\\fs01.contoso.lab\\ocs"}}
+    check = lab.play(tmp_path, task, "--check", "--limit", "cas03.contoso.lab")
+    assert check.returncode == 0, check.stdout[-2000:]
+    assert lab.result(tmp_path, "cas03.contoso.lab")["installed_now"] == ["vcredist", "ucma", "web_service_provider"]
+    assert lab.host("CAS03")["products"] == {}
+    run = lab.play(tmp_path, task, "--limit", "cas03.contoso.lab")
+    assert run.returncode == 0, run.stdout[-2000:]
+    result = lab.result(tmp_path, "cas03.contoso.lab")
+    assert result["changed"] and result["expanded_from"].endswith("CWAOWASSPMain.msi")
+    assert {i["exit_code"] for i in result["installs"].values()} == {0}
+    assert len(lab.host("CAS03")["products"]) == 3
+    again = lab.play(tmp_path, task, "--limit", "cas03.contoso.lab")
+    assert again.returncode == 0 and not lab.result(tmp_path, "cas03.contoso.lab")["changed"]
+    installs = [e for e in lab.log() if e["event"] == "install" and e["server"] == "CAS03"]
+    assert [e["package"] for e in installs] == ["cwaowasspmain", "vcredist_x64", "ucmaredist", "cwaowassp"]
+
+
+def test_components_reboot_required_is_reported(lab: Lab, tmp_path: Path) -> None:
+    lab.seed(tmp_path, {"servers": {"CAS02": {"installers": {"UcmaRedist.msi": {"exit_code": 3010}}}}})
+    run = lab.play(tmp_path, {"exchange.owa_im.ocs_components": {"source": "\\\\fs01.contoso.lab\\ocs"}}, "--limit", "cas02.contoso.lab")
+    assert run.returncode == 0, run.stdout[-2000:]
+    result = lab.result(tmp_path, "cas02.contoso.lab")
+    assert result["reboot_required"] is True and result["installs"]["ucma"]["exit_code"] == 3010
+
+
+def test_iis_restart_and_app_pool_recycle(lab: Lab, tmp_path: Path) -> None:
+    run = lab.play(tmp_path, {"exchange.owa_im.iis_restart": {"method": "recycle_app_pool"}}, "--limit", "cas01.contoso.lab")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert lab.result(tmp_path, "cas01.contoso.lab")["stdout_lines"] == ['"MSExchangeOWAAppPool" successfully recycled']
+    run = lab.play(tmp_path, {"exchange.owa_im.iis_restart": {}}, "--limit", "cas01.contoso.lab")
+    assert "Internet services successfully restarted" in lab.result(tmp_path, "cas01.contoso.lab")["stdout_lines"]
+
+
+def test_web_config_without_rtm_keys_is_not_mappable(lab: Lab, tmp_path: Path) -> None:
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_web_config_info": {}}, "--limit", "cas01.contoso.lab")
+    assert run.returncode == 0
+    result = lab.result(tmp_path, "cas01.contoso.lab")
+    assert result["exists"] and not result["mappable"] and result["im_settings"]["pool_name"] is None
+
+
+@pytest.mark.parametrize("task,expected", [
+    ({"identity": "CAS09\\owa (Default Web Site)", "instant_messaging_enabled": True},
+     "CAS01: The operation couldn't be performed because object 'CAS09\\\\owa (Default Web Site)' couldn't be found on 'dc01.contoso.lab'"),
+    ({"instant_messaging_certificate_thumbprint": "0" * 40}, "has no Exchange certificate with thumbprint"),
+    ({"instant_messaging_type": "yahoo"}, "instant_messaging_type must be one of none, ocs or msn"),
+    ({"instant_messaging_server_name": "ocs.contoso.com'; Remove-Item x; '"}, "instant_messaging_server_name must be the fully qualified"),
+])
+def test_refusals_name_the_field_and_change_nothing(lab: Lab, tmp_path: Path, task: dict, expected: str) -> None:
+    before = lab.directory()
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory": task}, "--limit", "cas01.contoso.lab")
+    assert run.returncode != 0
+    assert expected in run.stdout, run.stdout[-2000:]
+    assert lab.directory()["owa_virtual_directories"] == before["owa_virtual_directories"]
+
+
+def test_exchange_rejection_carries_exchanges_own_words(lab: Lab, tmp_path: Path) -> None:
+    # The module does not validate InternalUrl-style values it does not manage; an Exchange refusal comes through verbatim.
+    vars_, host = _connection(lab)
+    session = winrm.Session(f"https://127.0.0.1:{host['ansible_port']}/wsman", auth=(vars_["ansible_user"], vars_["ansible_password"]),
+                            transport="ntlm", ca_trust_path=vars_["ansible_winrm_ca_trust_path"])
+    result = session.run_ps("Add-PSSnapin Microsoft.Exchange.Management.PowerShell.E2010\n"
+                            "Set-OwaVirtualDirectory -Identity 'CAS01\\owa (Default Web Site)' -InstantMessagingType Skype")
+    assert result.status_code == 1
+    assert b"Cannot process argument transformation on parameter 'InstantMessagingType'" in result.std_err
+
+
+def test_second_hop_is_explained(lab: Lab, tmp_path: Path) -> None:
+    lab.owa_lab("fault", "--server", "CAS02", "--ad-unreachable-ntlm")
+    try:
+        run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}}, "--limit", "cas02.contoso.lab")
+    finally:
+        lab.owa_lab("fault", "--server", "CAS02", "--clear")
+    assert run.returncode != 0
+    assert "the second hop" in run.stdout and "credssp" in run.stdout
+
+
+def test_not_an_exchange_server(lab: Lab, tmp_path: Path) -> None:
+    lab.seed(tmp_path, {"servers": {"CAS03": {"exchange_installed": False}}})
+    try:
+        run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}}, "--limit", "cas03.contoso.lab")
+    finally:
+        lab.seed(tmp_path, {"servers": {"CAS03": {"exchange_installed": True}}})
+    assert run.returncode != 0
+    assert "CAS03 is not an Exchange server" in run.stdout
+
+
+@pytest.mark.parametrize("override,expected", [
+    ({"winrm_password": "wrong"}, "rejected the credentials (HTTP 401)"),
+    ({"winrm_port": 1}, "refused the connection"),
+    ({"winrm_ca_trust_path": "/etc/ssl/certs/ca-certificates.crt"}, "TLS to"),
+])
+def test_connection_failures_are_actionable(lab: Lab, tmp_path: Path, override: dict, expected: str) -> None:
+    if not Path("/etc/ssl/certs/ca-certificates.crt").exists() and "winrm_ca_trust_path" in override:
+        override = {"winrm_ca_trust_path": str(tmp_path / "empty.pem")}
+        (tmp_path / "empty.pem").write_text("")
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": override}, "--limit", "cas01.contoso.lab")
+    assert run.returncode != 0
+    assert expected in run.stdout, run.stdout[-2000:]
+    assert "wrong" not in run.stdout
+
+
+def test_refused_and_http_500_faults(lab: Lab, tmp_path: Path) -> None:
+    for fault, expected in (("--refuse", "refused the connection"), ("--http-500", "HTTP 500")):
+        lab.owa_lab("fault", "--server", "CAS01", fault)
+        time.sleep(0.3)
+        try:
+            run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}}, "--limit", "cas01.contoso.lab")
+        finally:
+            lab.owa_lab("fault", "--server", "CAS01", "--clear")
+            time.sleep(0.3)
+        assert run.returncode != 0
+        assert expected in run.stdout, (fault, run.stdout[-1500:])
+
+
+def test_delegate_to_localhost_with_explicit_options(lab: Lab, tmp_path: Path) -> None:
+    vars_, host = _connection(lab)
+    task = {"exchange.owa_im.owa_virtual_directory_info": {
+        "winrm_host": "127.0.0.1", "winrm_port": host["owa_lab_http_port"], "winrm_scheme": "http", "winrm_user": vars_["ansible_user"],
+        "winrm_password": vars_["ansible_password"], "winrm_transport": "ntlm"}, "delegate_to": "localhost"}
+    run = lab.play(tmp_path, task, "--limit", "cas01.contoso.lab")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert lab.result(tmp_path, "cas01.contoso.lab")["server"]["Name"] == "CAS01"
+    http = [e for e in lab.log() if e["event"] == "command" and e["server"] == "CAS01"][-1]
+    assert http["auth"] == "ntlm"
+
+
+def test_pywinrm_transports(lab: Lab) -> None:
+    vars_, host = _connection(lab, "cas02.contoso.lab")
+    auth = (vars_["ansible_user"], vars_["ansible_password"])
+    ntlm_http = winrm.Session(f"http://127.0.0.1:{host['owa_lab_http_port']}/wsman", auth=auth, transport="ntlm",
+                              message_encryption="always")
+    assert ntlm_http.run_cmd("hostname").std_out.strip() == b"CAS02"
+    basic = winrm.Session(f"https://127.0.0.1:{host['ansible_port']}/wsman", auth=auth, transport="basic",
+                          ca_trust_path=vars_["ansible_winrm_ca_trust_path"])
+    assert basic.run_ps("$PSVersionTable.PSVersion.Major").std_out.strip() == b"2"
+    refused = basic.run_ps("'{}' | ConvertTo-Json")
+    assert refused.status_code != 0 and b"ConvertTo-Json" in refused.std_err
+
+
+def test_ansible_raw_through_the_winrm_connection(lab: Lab) -> None:
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build"))
+    run = subprocess.run(["ansible", "-i", str(lab.inventory), "cas_servers", "-m", "raw", "-a", "hostname"], capture_output=True,
+                         text=True, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert all(f"CAS0{n}" in run.stdout for n in (1, 2, 3))
