@@ -34,7 +34,11 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except OSError:
         return False
-    return True
+    # An exited daemon whose parent is gone may linger as a zombie until init reaps it: it serves nothing.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def up(args: argparse.Namespace) -> int:

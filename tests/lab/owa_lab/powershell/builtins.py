@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import time
 from typing import Any
 
 from .engine import Cmdlet, Invocation, Param
 from .formatting import FormatData, format_list, format_table, render
-from .values import CIDict, PSObject, RuntimeError_, ScriptBlock, get_property, is_true, to_list, to_string
+from .values import CIDict, PSObject, RuntimeError_, ScriptBlock, get_property, is_true, to_list, to_number, to_string
 
 
 def _patterns(value: Any) -> list[str] | None:
@@ -164,6 +165,12 @@ def add_member(inv: Invocation) -> list[Any]:
     return [target] if inv.get("PassThru") else []
 
 
+def start_sleep(inv: Invocation) -> list[Any]:
+    seconds = float(to_number(inv.get("Seconds") or 0)) + float(to_number(inv.get("Milliseconds") or 0)) / 1000
+    time.sleep(min(seconds, 300))
+    return []
+
+
 def _switch(name: str, **kwargs: Any) -> Param:
     return Param(name, "switch", **kwargs)
 
@@ -188,6 +195,8 @@ def core_cmdlets() -> dict[str, Cmdlet]:
         Cmdlet("Write-Verbose", [Param("Message", position=0)], write_verbose),
         Cmdlet("Get-Variable", [Param("Name", position=0), _switch("ValueOnly"), Param("Scope")], get_variable, aliases=("gv",)),
         Cmdlet("Get-Date", [Param("Format")], get_date),
+        Cmdlet("Start-Sleep", [Param("Seconds", position=0, aliases=("s",)), Param("Milliseconds", aliases=("m",))], start_sleep,
+               aliases=("sleep",)),
         Cmdlet("New-Object", [Param("TypeName", position=0), Param("Property"), Param("ArgumentList")], new_object),
         Cmdlet("Add-Member", [Param("MemberType", position=0), Param("Name", position=1), Param("Value", position=2),
                               Param("InputObject"), _switch("PassThru"), _switch("Force")], add_member),
