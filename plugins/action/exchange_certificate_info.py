@@ -33,7 +33,8 @@ class ActionModule(ExchangeActionBase):
             "server": server,
             "server_time": server_now.isoformat() if server_now else None,
             "certificates": certificates,
-            "iis_certificate": exchange_certificates.iis_certificate(certificates),
+            # Chosen on the server by the same rule owa_virtual_directory's discover_certificate uses.
+            "iis_certificate": next((c for c in certificates if c["thumbprint"] == records.get("iis", {}).get("Thumbprint")), None),
         }
         if params.get("issuer"):
             result["matched_certificate"] = exchange_certificates.find_by_issuer_and_serial(certificates, params["issuer"], params["serial_number"])

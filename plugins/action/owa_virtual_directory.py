@@ -33,9 +33,15 @@ class ActionModule(ExchangeActionBase):
             desired = owa_settings.desired_settings(params)
         except owa_settings.SettingError as exc:
             raise ExchangeFailure(str(exc))
+        discover = params["discover_certificate"]
+        if discover and "InstantMessagingCertificateThumbprint" in desired:
+            raise ExchangeFailure("discover_certificate and instant_messaging_certificate_thumbprint exclude each other: give the "
+                                  "thumbprint, or let the module find this server's IIS certificate.")
         check_mode = bool(self._task.check_mode)
-        script = build(params.get("identity"), desired, check_mode, params["verify_certificate"])
+        script = build(params.get("identity"), desired, check_mode, params["verify_certificate"], discover)
         records = self.run_exchange_script(settings, script)
+        if discover:
+            desired["InstantMessagingCertificateThumbprint"] = owa_settings.normalise_thumbprint(records["certificate"]["Thumbprint"])
         before_raw = records.get("before", {})
         server = records.get("server", {})
         changes = {prop: desired[prop] for prop in records.get("change", {})}

@@ -62,15 +62,6 @@ def certificate(record: t.Mapping[str, t.Any], server_now: t.Optional[dt.datetim
     }
 
 
-def iis_certificate(certificates: t.Sequence[t.Mapping[str, t.Any]]) -> t.Optional[t.Mapping[str, t.Any]]:
-    """The certificate OWA IM should use: bound to IIS, status Valid, valid today; the longest-lived wins."""
-    usable = [c for c in certificates if c.get("usable_for_im")]
-    if not usable:
-        return None
-    # A CA-issued certificate beats a self-signed one, which OCS would not trust anyway.
-    return sorted(usable, key=lambda c: (not c.get("is_self_signed"), c.get("not_after") or ""), reverse=True)[0]
-
-
 def find_by_issuer_and_serial(certificates: t.Sequence[t.Mapping[str, t.Any]], issuer: str,
                               serial: str) -> t.Optional[t.Mapping[str, t.Any]]:
     """The certificate an RTM web.config named by issuer and serial number."""

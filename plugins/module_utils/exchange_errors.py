@@ -47,6 +47,10 @@ def translate(error: t.Mapping[str, t.Any], server: str) -> ExchangeError:
         return ExchangeError("%s has no Exchange certificate with thumbprint %s. Use the thumbprint of this server's IIS certificate "
                              "(Get-ExchangeCertificate | fl services,thumbprint), or set verify_certificate: false." % (server, message),
                              "certificate_missing", message)
+    if kind == "no_iis_certificate":
+        return ExchangeError("%s has no Exchange certificate that is bound to IIS, has status Valid and is valid today (its certificates: "
+                             "%s). Enable one for IIS (Enable-ExchangeCertificate -Services IIS) or give the thumbprint; nothing was changed."
+                             % (server, message or "none"), "no_iis_certificate", message)
     if kind == "not_exchange":
         return ExchangeError("%s is not an Exchange server: no Exchange Management Shell snap-in is registered there. "
                              "Point the play at the Client Access servers." % server, "not_exchange")

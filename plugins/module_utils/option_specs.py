@@ -11,6 +11,7 @@ OWA_VIRTUAL_DIRECTORY_SPEC = {
     "instant_messaging_server_name": {"type": "str"},
     "instant_messaging_certificate_thumbprint": {"type": "str"},
     "verify_certificate": {"type": "bool", "default": True},
+    "discover_certificate": {"type": "bool", "default": False},
     "backup_directory": {"type": "path"},
 }
 

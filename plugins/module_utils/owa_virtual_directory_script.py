@@ -8,6 +8,7 @@ import typing as t
 
 from .exchange_certificates import CERTIFICATE_PROPERTIES
 from .owa_settings import PROPERTIES
+from .read_scripts import iis_certificate_lines
 from .powershell_script import bool_literal, exchange_script, names_literal, quote_literal
 
 _INVISIBLE_MARKS = ("\u200e", "\u200f")
@@ -28,7 +29,9 @@ def _current_expression(prop: str) -> str:
     return expression
 
 
-def build(identity: t.Optional[str], desired: t.Mapping[str, t.Any], check_mode: bool, verify_certificate: bool) -> str:
+def build(identity: t.Optional[str], desired: t.Mapping[str, t.Any], check_mode: bool, verify_certificate: bool,
+          discover_certificate: bool = False) -> str:
+    """The script; with ``discover_certificate`` the server's own IIS certificate is chosen in the same process."""
     lines = [
         "$owaImServer = Get-ExchangeServer -Identity $env:COMPUTERNAME",
         "Out-OwaImField 'server' 'name' $owaImServer.Name",
@@ -47,7 +50,17 @@ def build(identity: t.Optional[str], desired: t.Mapping[str, t.Any], check_mode:
     for prop in PROPERTIES.values():
         lines.append("Out-OwaImField 'before' '%s' $owaImVd.%s" % (prop, prop))
     thumbprint = desired.get("InstantMessagingCertificateThumbprint")
-    if thumbprint and verify_certificate:
+    if discover_certificate:
+        lines += iis_certificate_lines() + [
+            "if ($null -eq $owaImIis) {",
+            "    Out-OwaImError 'no_iis_certificate' (@(Get-ExchangeCertificate -Server $env:COMPUTERNAME | ForEach-Object { "
+            "[string]$_.Thumbprint + ' (' + [string]$_.Services + ', ' + [string]$_.Status + ')' }) -join '; ') $null $null",
+            "    exit 5",
+            "}",
+            "Out-OwaImObject 'certificate' $owaImIis %s" % names_literal(CERTIFICATE_PROPERTIES),
+            "Out-OwaImField 'server' 'now' ((Get-Date).ToString('s'))",
+        ]
+    elif thumbprint and verify_certificate:
         lines += [
             "$owaImCert = @(Get-ExchangeCertificate -Thumbprint %s -ErrorAction SilentlyContinue)" % quote_literal(thumbprint),
             "if ($owaImCert.Count -eq 0) {",
@@ -58,6 +71,10 @@ def build(identity: t.Optional[str], desired: t.Mapping[str, t.Any], check_mode:
             "Out-OwaImField 'server' 'now' ((Get-Date).ToString('s'))",
         ]
     lines.append("$owaImChanges = @{}")
+    if discover_certificate:
+        prop = "InstantMessagingCertificateThumbprint"
+        lines.append("if (%s -ne [string]$owaImIis.Thumbprint) { $owaImChanges['%s'] = [string]$owaImIis.Thumbprint }"
+                     % (_current_expression(prop), prop))
     for prop, value in desired.items():
         lines.append("if (%s -ne %s) { $owaImChanges['%s'] = %s }" % (
             _current_expression(prop), quote_literal("" if value is None else str(value)), prop, _desired_literal(prop, value)))

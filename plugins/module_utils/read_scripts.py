@@ -31,13 +31,35 @@ def certificates_lines() -> list:
     return _each("cert", "Get-ExchangeCertificate -Server $env:COMPUTERNAME", CERTIFICATE_PROPERTIES)
 
 
+def iis_certificate_lines() -> list:
+    """Choose, on the server, the certificate OWA IM should use into $owaImIis ($null when none qualifies).
+
+    Bound to IIS, status Valid, valid on the server's clock; a CA-issued certificate beats a self-signed one (OCS
+    would not trust it), then the one that lives longest.
+    """
+    return [
+        "$owaImNow = Get-Date",
+        "$owaImIis = $null",
+        "foreach ($owaImCandidate in @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)) {",
+        "    if ((([string]$owaImCandidate.Services) -match '(^|, )IIS(,|$)') -and ([string]$owaImCandidate.Status -eq 'Valid') -and "
+        "($owaImCandidate.NotBefore -le $owaImNow) -and ($owaImCandidate.NotAfter -ge $owaImNow)) {",
+        "        if (($null -eq $owaImIis) -or ($owaImIis.IsSelfSigned -and -not $owaImCandidate.IsSelfSigned) -or "
+        "(($owaImIis.IsSelfSigned -eq $owaImCandidate.IsSelfSigned) -and ($owaImCandidate.NotAfter -gt $owaImIis.NotAfter))) {",
+        "            $owaImIis = $owaImCandidate",
+        "        }",
+        "    }",
+        "}",
+        "if ($null -ne $owaImIis) { Out-OwaImField 'iis' 'Thumbprint' ([string]$owaImIis.Thumbprint) }",
+    ]
+
+
 def certificate_info(thumbprint: str = None) -> str:
     lines = list(SERVER_LINES)
     if thumbprint:
         collection = "Get-ExchangeCertificate -Server $env:COMPUTERNAME -Thumbprint %s -ErrorAction SilentlyContinue" % quote_literal(thumbprint)
         lines += _each("cert", collection, CERTIFICATE_PROPERTIES)
     else:
-        lines += certificates_lines()
+        lines += certificates_lines() + iis_certificate_lines()
     return exchange_script("\n".join(lines) + "\n")
 
 

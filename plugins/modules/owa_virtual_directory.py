@@ -46,6 +46,14 @@ options:
     description: Fail unless the thumbprint belongs to an Exchange certificate on this server.
     type: bool
     default: true
+  discover_certificate:
+    description:
+      - Use the certificate this server has bound to IIS that is valid today (status C(Valid); a CA-issued certificate
+        beats a self-signed one, then the longest-lived), chosen in the same remote process, so no separate
+        M(exchange.owa_im.exchange_certificate_info) call (and Exchange snap-in load) is needed.
+      - Excludes O(instant_messaging_certificate_thumbprint). Fails, changing nothing, when no certificate qualifies.
+    type: bool
+    default: false
   backup_directory:
     description:
       - A folder on the Ansible controller. When the task changes the directory, the settings it replaced are written
@@ -131,7 +139,7 @@ certificate:
   description:
     - The Exchange certificate the thumbprint names, when O(verify_certificate) is on. A certificate that is not bound
       to IIS or not valid today is accepted with a warning.
-  returned: when a thumbprint was given and verified
+  returned: when a thumbprint was given and verified, or discovered
   type: dict
   sample: {"thumbprint": "8210E17393B6E81AD0B3A75DD9161ABE1A93B695", "present": true, "bound_to_iis": true, "status": "Valid",
            "valid_now": true, "days_left": 364, "usable_for_im": true, "subject": "CN=cas01.contoso.com"}

@@ -199,3 +199,21 @@ def test_ansible_raw_through_the_winrm_connection(lab: Lab) -> None:
                          text=True, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
     assert all(f"CAS0{n}" in run.stdout for n in (1, 2, 3))
+
+
+def test_discovered_certificate_is_iis_valid_and_ca_issued(lab: Lab, tmp_path: Path) -> None:
+    # A longer-lived self-signed IIS certificate and an expired CA one must both lose to the CA-issued IIS certificate.
+    lab.seed(tmp_path, {"servers": {"CAS02": {"certificates": [
+        {"thumbprint": "AB" * 20, "serial": "01", "subject": "CN=CAS02", "issuer": "CN=CAS02", "self_signed": True,
+         "services": ["IIS"], "domains": ["cas02"], "not_before": "2026-01-01T00:00:00", "not_after": "2036-01-01T00:00:00"},
+        {"thumbprint": "CD" * 20, "serial": "02", "subject": "CN=cas02.contoso.lab", "issuer": "CN=ContosoLabCA, DC=contoso, DC=lab",
+         "services": ["IIS"], "domains": ["cas02.contoso.lab"], "not_before": "2020-01-01T00:00:00", "not_after": "2021-01-01T00:00:00"}]}}})
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory": {"discover_certificate": True}}, "--check",
+                   "--limit", "cas02.contoso.lab")
+    assert run.returncode == 0, run.stdout[-2000:]
+    result = lab.result(tmp_path, "cas02.contoso.lab")
+    assert result["after"]["instant_messaging_certificate_thumbprint"] == lab.thumbprint("CAS02")
+    assert result["certificate"]["usable_for_im"] is True
+    info = lab.play(tmp_path, {"exchange.owa_im.exchange_certificate_info": {}}, "--limit", "cas02.contoso.lab")
+    assert info.returncode == 0
+    assert lab.result(tmp_path, "cas02.contoso.lab")["iis_certificate"]["thumbprint"] == lab.thumbprint("CAS02")

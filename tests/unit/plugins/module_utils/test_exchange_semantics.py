@@ -28,17 +28,6 @@ def test_certificate_validity_and_services() -> None:
     assert _cert("C" * 40, "None", "2027-01-01T00:00:00")["services"] == []
 
 
-def test_iis_certificate_prefers_ca_issued_then_longest_lived() -> None:
-    chosen = certs.iis_certificate([
-        _cert("1" * 40, "IIS", "2030-01-01T00:00:00", self_signed=True),
-        _cert("2" * 40, "IIS, SMTP", "2027-06-01T00:00:00"),
-        _cert("3" * 40, "IIS", "2028-06-01T00:00:00"),
-        _cert("4" * 40, "SMTP", "2031-06-01T00:00:00"),
-    ])
-    assert chosen["thumbprint"] == "3" * 40
-    assert certs.iis_certificate([_cert("4" * 40, "SMTP", "2031-06-01T00:00:00")]) is None
-
-
 @pytest.mark.parametrize("serial,issuer", [("1f 5e dd 03 00 00 00 00 00 05", "CN=ContosoCA,DC=contoso,DC=com"),
                                            ("1F:5E:DD:03:00:00:00:00:00:05", "cn=contosoca, dc=contoso, dc=com")])
 def test_find_by_issuer_and_serial(serial: str, issuer: str) -> None:
