@@ -44,7 +44,8 @@ def translate(error: t.Mapping[str, t.Any], server: str) -> ExchangeError:
         return ExchangeError("%s: the identity matched %s OWA virtual directories, not exactly one; nothing was changed. Give identity as "
                              "SERVER\\owa (Default Web Site)." % (server, message or "no"), "not_found", message)
     if kind == "certificate_missing":
-        return ExchangeError("%s has no Exchange certificate with thumbprint %s. Use the thumbprint of this server's IIS certificate "
+        return ExchangeError("%s has no Exchange certificate with thumbprint %s (instant_messaging_certificate_thumbprint). "
+                             "Use the thumbprint of this server's IIS certificate "
                              "(Get-ExchangeCertificate | fl services,thumbprint), or set verify_certificate: false." % (server, message),
                              "certificate_missing", message)
     if kind == "no_iis_certificate":

@@ -57,8 +57,10 @@ def _protocol(settings: WinRMSettings) -> "winrm.Protocol":
     kwargs: t.Dict[str, t.Any] = dict(
         endpoint=settings.endpoint, transport=transport, username=settings.user, password=settings.password,
         server_cert_validation=settings.server_cert_validation, kerberos_delegation=settings.kerberos_delegation,
-        message_encryption=settings.message_encryption, operation_timeout_sec=max(settings.connection_timeout - 10, 5),
-        read_timeout_sec=settings.connection_timeout,
+        # As Ansible's winrm connection does: the server answers a long poll within the operation timeout, so a
+        # read that takes longer than that (plus a second) means the server stopped answering.
+        message_encryption=settings.message_encryption, operation_timeout_sec=settings.connection_timeout,
+        read_timeout_sec=settings.connection_timeout + 1,
     )
     if settings.ca_trust_path:
         kwargs["ca_trust_path"] = settings.ca_trust_path
@@ -104,8 +106,8 @@ def run_command(settings: WinRMSettings, command_line: str) -> CommandResult:
         raise ConnectionFailure("the connection to %s broke before the command finished (%s). The command may have completed on "
                                 "the server; re-run the task, which reads the state before changing anything." % (where, _first_line(exc)))
     except requests.exceptions.ReadTimeout:
-        raise ConnectionFailure("%s did not answer within %d s; raise winrm_connection_timeout if the server is slow to load "
-                                "the Exchange snap-in." % (where, settings.connection_timeout))
+        raise ConnectionFailure("%s did not answer within %d s; raise winrm_connection_timeout (ansible_winrm_connection_timeout) "
+                                "if the server is slow to load the Exchange snap-in." % (where, settings.connection_timeout + 1))
     except WinRMTransportError as exc:
         raise ConnectionFailure("%s answered HTTP %s: %s. Check the WinRM service on the server (winrm enumerate "
                                 "winrm/config/listener)." % (where, exc.code, _first_line(exc.message) or "no message"))

@@ -22,7 +22,7 @@ from .store import Store
 
 DEFAULT_STATE = ".owa-lab"
 FAULTS = {
-    "latency": ("latency_seconds", float), "snapin_load": ("snapin_load_seconds", float),
+    "latency": ("latency_seconds", float), "snapin_load": ("snapin_load_seconds", float), "stall": ("stall_seconds", float),
     "refuse": ("refuse_connections", bool), "drop_mid_command": ("drop_mid_command", bool),
     "http_500": ("http_500", bool), "ad_unreachable_ntlm": ("ad_unreachable_ntlm", bool),
     "installer_fail": ("installer_fail", str),
@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--server", default="all", help="a server name, or 'all'")
     p.add_argument("--latency", type=float, help="seconds added to every command")
     p.add_argument("--snapin-load", type=float, help="seconds Add-PSSnapin takes")
+    p.add_argument("--stall", type=float, help="seconds every WinRM request waits before any answer (a hung server)")
     p.add_argument("--refuse", action=argparse.BooleanOptionalAction, help="refuse connections")
     p.add_argument("--drop-mid-command", action=argparse.BooleanOptionalAction, help="cut the connection while a command runs")
     p.add_argument("--http-500", action=argparse.BooleanOptionalAction, help="answer every request with HTTP 500")

@@ -155,6 +155,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
         faults = cas.store.faults(cas.name)
+        stall = float(faults.get("stall_seconds", 0) or 0)
+        if stall:
+            # A server that stops answering (hung IIS/WinRM service): the client's read timeout must fire.
+            time.sleep(stall)
         if faults.get("http_500"):
             self._send(500, b"", {"Content-Type": "application/soap+xml;charset=UTF-8"})
             return
