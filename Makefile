@@ -12,7 +12,7 @@ PIP_WHEEL := build/wheels/pip-24.2-py3-none-any.whl
 LAB_STATE := .owa-lab/demo
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv collection sanity-tree demo test lint ruff ansible-lint sanity units integration molecule clean
+.PHONY: venv collection sanity-tree demo test bench lint ruff ansible-lint sanity units integration molecule clean
 
 $(VENV)/bin/owa-lab: requirements.txt tests/requirements.txt tests/lab/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ molecule: venv collection
 	cd roles/cas && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) molecule test --all
 
 test: lint sanity units integration molecule
+
+# Performance figures (minutes; prints Markdown tables, asserts nothing). BENCH_ARGS="--sizes 1,10" for a quick run.
+bench: venv collection
+	python tests/bench/owa_im_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build .owa-lab .ansible

@@ -60,6 +60,12 @@ def test_site_converges_with_rolling_resets_then_changes_nothing(pool: Lab, work
     assert pool.resets()["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1}
 
 
+def test_playbooks_run_by_their_collection_name(pool: Lab, work: Path) -> None:
+    run = pool.playbook("exchange.owa_im.audit", "--check", extra_vars=_vars(work), cwd=work)
+    assert run.returncode == 0 and "The pool is consistent" in run.stdout, run.stdout[-2000:]
+    assert "Audit OWA instant messaging on every Client Access server" in run.stdout
+
+
 def test_audit_passes_then_names_the_drifted_server_and_field(pool: Lab, work: Path, tmp_path: Path) -> None:
     for flags in ((), ("--check",)):
         clean = pool.playbook(PLAYBOOKS / "audit.yml", *flags, extra_vars=_vars(work))
