@@ -42,6 +42,11 @@ IIS_RESTART_SPEC = {
     "app_pool": {"type": "str", "default": "MSExchangeOWAAppPool"},
 }
 
+SERVER_RESTART_SPEC = {
+    "reboot_timeout": {"type": "int", "default": 900},
+    "pre_reboot_delay": {"type": "int", "default": 2},
+}
+
 OWA_WEB_CONFIG_INFO_SPEC = {
     "path": {"type": "str"},
 }

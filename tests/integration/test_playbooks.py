@@ -164,3 +164,29 @@ def test_no_password_in_any_output_log_or_report(pool: Lab, work: Path) -> None:
     for path in list(work.rglob("*")) + list((pool.state / "log").glob("*.jsonl")):
         if path.is_file():
             assert password not in path.read_text(errors="replace"), path
+
+
+def test_reboot_only_when_asked_and_only_where_needed(tmp_path: Path) -> None:
+    lab = start_lab(tmp_path / "lab", 2, "--reboot-seconds", "2")
+    try:
+        lab.seed(tmp_path, {"servers": {"CAS01": {"installers": {"UcmaRedist.msi": {"exit_code": 3010}}}}})
+        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path, owa_im_reboot_when_required=True))
+        assert run.returncode == 0, run.stdout[-3000:]
+        reboots = [e for e in lab.log() if e["event"] == "reboot-start"]
+        assert [e["server"] for e in reboots] == ["CAS01"]
+        assert lab.host("CAS01")["boot_time"] > reboots[0]["at"]
+        assert lab.vdir("CAS01")["InstantMessagingServerName"] == "ocspool.contoso.lab"
+    finally:
+        lab.owa_lab("down")
+
+
+def test_reboot_not_asked_is_only_reported(tmp_path: Path) -> None:
+    lab = start_lab(tmp_path / "lab", 1)
+    try:
+        lab.seed(tmp_path, {"servers": {"CAS01": {"installers": {"UcmaRedist.msi": {"exit_code": 3010}}}}})
+        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path))
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert "an installer returned 3010 (reboot required)" in run.stdout
+        assert not [e for e in lab.log() if e["event"] == "reboot-start"]
+    finally:
+        lab.owa_lab("down")

@@ -56,6 +56,7 @@ def up(args: argparse.Namespace) -> int:
     credentials = {"administrator": args.password or secrets.token_urlsafe(12)}
     store.write("lab.json", {"servers": organisation.server_names(args.servers), "version": args.version, "credentials": credentials,
                              "user": "administrator", "iis_reset_seconds": args.reset_seconds, "app_pool_recycle_seconds": 0.2,
+                             "reboot_seconds": args.reboot_seconds, "started": time.time(),
                              "ready": False})
     if args.seed:
         for line in organisation.apply_seed(store, yaml.safe_load(Path(args.seed).read_text(encoding="utf-8")) or {}):
@@ -232,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", help="a YAML seed to apply before the servers start")
     p.add_argument("--password", help="the administrator's password (default: random)")
     p.add_argument("--reset-seconds", type=float, default=1.0, help="how long an iisreset keeps a server out of service")
+    p.add_argument("--reboot-seconds", type=float, default=2.0, help="how long a restart (shutdown /r) keeps a server away")
     p.set_defaults(run=up)
     p = sub.add_parser("down", help="stop the lab")
     p.set_defaults(run=down)

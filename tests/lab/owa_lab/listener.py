@@ -54,7 +54,10 @@ class CasServer:
         return listener.port
 
     def watch_faults(self) -> None:
+        # A switched-on fault, or a reboot in progress (shutdown /r), refuses connections.
         refuse = bool(self.store.faults(self.name).get("refuse_connections"))
+        host = self.store.host(self.name)
+        refuse = refuse or float(host.get("down_from", 0)) <= time.time() < float(host.get("down_until", 0))
         for listener in self.listeners:
             listener.set_refusing(refuse)
 

@@ -55,6 +55,28 @@ def appcmd(session: Session, words: list[str]) -> tuple[int, list[str]]:
     return 1, ["ERROR ( message:Unknown command. )"]
 
 
+def shutdown(session: Session, words: list[str]) -> tuple[int, list[str]]:
+    """shutdown /r [/t N] [/c "comment"] [/d p:4:2] [/f]: the server goes away after N seconds and boots again."""
+    flags = [w.lower() for w in words]
+    if "/r" not in flags:
+        return 1, ["The lab emulates only restarts (shutdown /r)."]
+    delay = 30.0
+    if "/t" in flags and flags.index("/t") + 1 < len(words):
+        delay = float(words[flags.index("/t") + 1])
+    seconds = float(session.store.lab().get("reboot_seconds", 2.0))
+    start = time.time() + delay
+    with session.store.edit_host(session.server) as host:
+        host["down_from"], host["down_until"] = start, start + seconds
+        host["boot_time"] = start + seconds
+    session.store.log(session.server, "reboot-start", at=start, seconds=seconds)
+    return 0, []
+
+
+def boot_time(session: Session) -> float:
+    host = session.store.host(session.server)
+    return float(host.get("boot_time") or session.store.lab().get("started", 0) or 0)
+
+
 def hostname(session: Session, words: list[str]) -> tuple[int, list[str]]:
     return 0, [session.server]
 
@@ -69,6 +91,7 @@ PROGRAMS: dict[str, Callable[[Session, list[str]], tuple[int, list[Any]]]] = {
     "hostname": hostname,
     "whoami": whoami,
     "msiexec": installers.msiexec,
+    "shutdown": shutdown,
 }
 
 

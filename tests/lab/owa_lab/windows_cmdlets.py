@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from . import files
 from .exchange.cmdlets import Session, session_of
 from .powershell.engine import Cmdlet, Invocation, Param
 from .powershell.values import PSObject, RuntimeError_, to_list, to_string
-from .windows import find_program
+from .windows import boot_time, find_program
 
 
 def _path_of(inv: Invocation) -> list[str]:
@@ -137,6 +138,23 @@ def start_process(inv: Invocation) -> list[Any]:
     return [process] if inv.get("PassThru") else []
 
 
+def get_wmi_object(inv: Invocation) -> list[Any]:
+    session: Session = session_of(inv)
+    wmi_class = to_string(inv.get("Class")).lower()
+    if wmi_class != "win32_operatingsystem":
+        raise RuntimeError_("Invalid class", error_id="GetWMIManagementException,Microsoft.PowerShell.Commands.GetWmiObjectCommand",
+                            category="InvalidType", exception_type="System.Management.ManagementException", command="Get-WmiObject")
+    booted = dt.datetime.fromtimestamp(boot_time(session), dt.timezone.utc)
+    version = "6.1.7601" if session.version.ps_version < 3 else "6.3.9600"
+    return [PSObject("System.Management.ManagementObject#root\\cimv2\\Win32_OperatingSystem", {
+        "CSName": session.server, "SystemDirectory": "C:\\Windows\\system32", "Organization": "Contoso",
+        "BuildNumber": version.rsplit(".", 1)[-1], "Caption": "Microsoft Windows Server 2008 R2 Enterprise" if version.startswith("6.1")
+        else "Microsoft Windows Server 2012 R2 Standard", "Version": version,
+        # WMI's CIM_DATETIME text, as PowerShell 2.0 shows it.
+        "LastBootUpTime": booted.strftime("%Y%m%d%H%M%S.%f") + "+000"},
+        display=["SystemDirectory", "Organization", "BuildNumber", "Version"], text=f"\\\\{session.server}\\root\\cimv2:Win32_OperatingSystem=@")]
+
+
 def windows_cmdlets() -> dict[str, Cmdlet]:
     path = [Param("Path", position=0), Param("LiteralPath", aliases=("PSPath",))]
     cmdlets = [
@@ -148,5 +166,7 @@ def windows_cmdlets() -> dict[str, Cmdlet]:
         Cmdlet("Start-Process", [Param("FilePath", position=0), Param("ArgumentList", position=1, aliases=("Args",)),
                                  Param("Wait", "switch"), Param("PassThru", "switch"), Param("NoNewWindow", "switch"),
                                  Param("WindowStyle"), Param("WorkingDirectory"), Param("Verb")], start_process, aliases=("saps", "start")),
+        Cmdlet("Get-WmiObject", [Param("Class", position=0), Param("ComputerName"), Param("Namespace"), Param("Filter")], get_wmi_object,
+               aliases=("gwmi",)),
     ]
     return {c.name: c for c in cmdlets}

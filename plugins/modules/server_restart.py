@@ -1,0 +1,70 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: server_restart
+short_description: Restart a Client Access server and wait until it is back
+version_added: 0.1.0
+description:
+  - Restarts the server with C(shutdown /r) (reason "Application, Installation, planned") and waits until WinRM answers
+    again with a new boot time (C(Win32_OperatingSystem.LastBootUpTime)), so the next task runs on the restarted server.
+  - Works on PowerShell 2.0, unlike modules that need PowerShell 5.1. The role C(exchange.owa_im.cas) uses it only when
+    asked (C(owa_im_reboot_when_required)) and an installer returned 3010; throttle it so a load-balanced pool keeps serving.
+options:
+  reboot_timeout:
+    description: Seconds to wait for the server to come back before failing.
+    type: int
+    default: 900
+  pre_reboot_delay:
+    description: Seconds Windows waits before restarting (C(shutdown /t)).
+    type: int
+    default: 2
+extends_documentation_fragment:
+  - exchange.owa_im.winrm
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: In check mode nothing is restarted and the task reports it would.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+author:
+  - exchange.owa_im contributors (@exchange-owa-im)
+"""
+
+EXAMPLES = r"""
+- name: Restart when an installer asked for it, one server at a time
+  exchange.owa_im.server_restart:
+  throttle: 1
+  when: components.reboot_required
+"""
+
+RETURN = r"""
+rebooted:
+  description: Whether the server restarted and came back.
+  returned: always
+  type: bool
+elapsed:
+  description: Seconds from the restart command until the server answered with a new boot time.
+  returned: when rebooted
+  type: float
+boot_time:
+  description: The new boot time, as WMI prints it.
+  returned: when rebooted
+  type: str
+  sample: "20261125031500.000000+000"
+"""
+
+from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import SERVER_RESTART_SPEC
+
+
+def main() -> None:
+    refuse_on_target("server_restart", SERVER_RESTART_SPEC)
+
+
+if __name__ == "__main__":
+    main()
