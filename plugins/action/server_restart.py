@@ -32,8 +32,8 @@ class ActionModule(ExchangeActionBase):
         started = time.time()
         outcome = run_command(settings, SHUTDOWN % params["pre_reboot_delay"])
         if outcome.exit_code != 0:
-            raise ExchangeFailure("shutdown /r on %s failed with exit code %d: %s" % (settings.host, outcome.exit_code,
-                                                                                    outcome.stdout.strip() or outcome.stderr.strip()))
+            detail = outcome.stdout.strip() or outcome.stderr.strip()
+            raise ExchangeFailure("shutdown /r on %s failed with exit code %d: %s" % (settings.host, outcome.exit_code, detail))
         # The boot time changes once the server is back: only then is the reboot over (it may still answer before it goes).
         probe = dataclasses.replace(settings, connection_timeout=min(settings.connection_timeout, 10))
         last_error = "no answer yet"
@@ -47,5 +47,5 @@ class ActionModule(ExchangeActionBase):
             if now and now != before:
                 result.update(rebooted=True, elapsed=round(time.time() - started, 1), boot_time=now)
                 return result
-        raise ExchangeFailure("%s did not come back from its restart within %d s (last: %s)" % (settings.host, params["reboot_timeout"],
-                                                                                             last_error), rebooted=False)
+        raise ExchangeFailure("%s did not come back from its restart within %d s (last: %s)"
+                              % (settings.host, params["reboot_timeout"], last_error), rebooted=False)
