@@ -87,7 +87,12 @@ def run_command(settings: WinRMSettings, command_line: str) -> CommandResult:
                 protocol.close_shell(shell_id)
             except Exception:  # the result is what matters; a failed close leaves only an idle shell
                 pass
-    except InvalidCredentialsError:
+    except InvalidCredentialsError as exc:
+        if "requires a" in str(exc) or "cert_" in str(exc):
+            # pywinrm refuses before sending anything: no credentials (or certificate files) to send.
+            raise ConnectionFailure("no credentials for %s over %s: %s. Set ansible_user and ansible_password (or winrm_user and "
+                                    "winrm_password), or winrm_cert_pem and winrm_cert_key_pem for certificate authentication."
+                                    % (where, settings.transport, _first_line(exc)))
         raise ConnectionFailure("%s rejected the credentials (HTTP 401) for user %r over %s. Check ansible_user/ansible_password "
                                 "(or winrm_user/winrm_password) and that the account may use WinRM on the server."
                                 % (where, settings.user, settings.transport))
@@ -112,6 +117,10 @@ def run_command(settings: WinRMSettings, command_line: str) -> CommandResult:
         raise ConnectionFailure("%s answered HTTP %s: %s. Check the WinRM service on the server (winrm enumerate "
                                 "winrm/config/listener)." % (where, exc.code, _first_line(exc.message) or "no message"))
     except WinRMError as exc:
+        if "is not installed" in str(exc):
+            extra = "credssp" if "credssp" in str(exc) else "kerberos"
+            raise ConnectionFailure("the %s transport needs a Python package the Ansible controller lacks (%s): pip install "
+                                    "'pywinrm[%s]' in the Python that runs Ansible." % (settings.transport, _first_line(exc), extra))
         raise ConnectionFailure("WinRM error from %s: %s" % (where, _first_line(exc)))
     return CommandResult(code, stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"))
 

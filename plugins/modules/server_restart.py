@@ -23,14 +23,7 @@ options:
     default: 2
 extends_documentation_fragment:
   - exchange.owa_im.winrm
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: In check mode nothing is restarted and the task reports it would.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+  - exchange.owa_im.attributes.restart
 author:
   - exchange.owa_im contributors (@exchange-owa-im)
 """

@@ -100,6 +100,10 @@ class ExchangeActionBase(ActionBase):
         scheme = values.get("scheme") or ("http" if values.get("port") == 5985 else "https")
         transport = str(values.get("transport") or "ntlm").lower()
         transport = _TRANSPORT_ALIASES.get(transport, transport)
+        if transport in ("ntlm", "basic", "credssp") and not (values.get("user") and values.get("password")):
+            missing = "ansible_user (or winrm_user)" if not values.get("user") else "ansible_password (or winrm_password)"
+            raise ExchangeFailure("no credentials for %s over %s: %s is empty. Set ansible_user and ansible_password (or winrm_user "
+                                  "and winrm_password) for the Client Access servers." % (values["host"], transport, missing))
         return WinRMSettings(
             host=str(values["host"]), port=int(values.get("port") or (5985 if scheme == "http" else 5986)),
             user=values.get("user"), password=values.get("password"), transport=transport, scheme=scheme,

@@ -61,6 +61,8 @@ BAD_INPUT: list[tuple[str, dict[str, Any], str]] = [
      "Check the identity option"),
     (VD, {"instant_messaging_enabled": True, "winrm_password": "not-the-password"}, "winrm_user/winrm_password"),
     (VD, {"instant_messaging_enabled": True, "winrm_user": "nobody"}, "winrm_user/winrm_password"),
+    (VD, {"instant_messaging_enabled": True, "winrm_password": ""}, "Set ansible_user and ansible_password (or winrm_user and winrm_password)"),
+    (VD, {"instant_messaging_enabled": True, "winrm_transport": "credssp"}, "pip install 'pywinrm[credssp]'"),
     ("exchange.owa_im.ocs_components", {"source": "relative\\ocs"}, "source must be an absolute Windows path"),
     ("exchange.owa_im.ocs_components", {"source": "C:\\a\"b"}, "source must be a Windows folder path"),
     ("exchange.owa_im.ocs_components", {"source": "\\\\fs01\\ocs", "log_directory": "C:\\x|y"}, "log_directory must be"),
