@@ -81,6 +81,9 @@ class ActionModule(ExchangeActionBase):
                 result["warnings"] = ["%s: certificate %s is not bound to IIS, or not valid today (status %s, services %s); "
                                       "OWA IM needs the certificate IIS uses."
                                       % (server.get("name"), certificate["thumbprint"], certificate["status"], ", ".join(certificate["services"]))]
+        note = owa_settings.later_version_note(server.get("version"))
+        if note:
+            result.setdefault("warnings", []).append("%s: %s" % (server.get("name"), note))
         if self._task.diff:
             result["diff"] = {"before": before, "after": after,
                               "before_header": before_raw.get("Identity"), "after_header": before_raw.get("Identity")}

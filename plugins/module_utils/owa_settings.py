@@ -104,3 +104,17 @@ def as_options(settings: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
     """Exchange property names to the module's option names (for before/after/diff)."""
     reverse = {v: k for k, v in PROPERTIES.items()}
     return {reverse[k]: settings.get(k) for k in PROPERTIES.values() if k in settings}
+
+
+def later_version_note(admin_display_version: t.Optional[str]) -> t.Optional[str]:
+    """What an admin must know when the server is Exchange 2013 or later (major version 15), else None.
+
+    From 2013 on, OWA reads its IM server and certificate from web.config (2013) or a setting override (2016+),
+    not from these virtual directory properties.
+    """
+    match = re.search(r"Version (\d+)\.", admin_display_version or "")
+    if not match or int(match.group(1)) < 15:
+        return None
+    return ("this is Exchange 2013 or later (%s): OWA there takes its IM server and certificate from web.config (2013) or "
+            "New-SettingOverride -Component OwaServer -Section IMSettings (2016 and later), not from the virtual directory; "
+            "these settings alone do not enable IM." % admin_display_version)

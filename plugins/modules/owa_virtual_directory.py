@@ -12,6 +12,8 @@ description:
     Exchange 2010 SP1 or later OWA virtual directory, with C(Set-OwaVirtualDirectory).
   - Reads the directory, compares, sets only the differing parameters and reads them back, in one remote
     PowerShell process. Setting values already there reports no change.
+  - On Exchange 2013 and later the module still sets these properties but warns that OWA there takes its IM settings
+    from C(web.config) (2013) or a setting override (2016 and later).
   - The settings live in Active Directory on the directory object; run the task for every Client Access server
     behind a load balancer, since users land on any of them.
   - After a change, IIS must be reset (C(iisreset /noforce)) for OWA to pick it up; the role C(exchange.owa_im.cas)

@@ -11,7 +11,7 @@ import pytest
 import winrm
 import yaml
 
-from conftest import ROOT, Lab
+from conftest import ROOT, Lab, start_lab
 
 
 def _connection(lab: Lab, host: str = "cas01.contoso.lab") -> tuple[dict, dict]:
@@ -217,3 +217,16 @@ def test_discovered_certificate_is_iis_valid_and_ca_issued(lab: Lab, tmp_path: P
     info = lab.play(tmp_path, {"exchange.owa_im.exchange_certificate_info": {}}, "--limit", "cas02.contoso.lab")
     assert info.returncode == 0
     assert lab.result(tmp_path, "cas02.contoso.lab")["iis_certificate"]["thumbprint"] == lab.thumbprint("CAS02")
+
+
+def test_exchange_2013_works_with_its_snapin_and_warns_where_im_lives(tmp_path: Path) -> None:
+    lab = start_lab(tmp_path / "lab", 1, "--version", "2013")
+    try:
+        run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory": {"instant_messaging_enabled": True}})
+        assert run.returncode == 0, run.stdout[-2000:]
+        result = lab.result(tmp_path, "cas01.contoso.lab")
+        assert result["changed"] and "Exchange 2013 or later" in " ".join(result["warnings"])
+        loads = [e for e in lab.log() if e["event"] == "snapin-load"]
+        assert loads[0]["snapin"] == "Microsoft.Exchange.Management.PowerShell.SnapIn"
+    finally:
+        lab.owa_lab("down")

@@ -45,3 +45,12 @@ def test_records_strict() -> None:
     assert parse_records("OWAIM|before|X|bool|VHJ1ZQ==\r\n\r\n") == {"before": {"X": True}}
     with pytest.raises(RecordError):
         parse_records("WARNING: something\r\n")
+
+
+@pytest.mark.parametrize("version,later", [("Version 14.1 (Build 218.15)", False), ("Version 14.3 (Build 123.4)", False),
+                                           ("Version 15.0 (Build 1497.2)", True), ("Version 15.2 (Build 1118.7)", True), (None, False)])
+def test_later_versions_are_flagged(version: object, later: bool) -> None:
+    note = owa_settings.later_version_note(version)
+    assert (note is not None) == later
+    if later:
+        assert "New-SettingOverride" in note
