@@ -39,6 +39,22 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("work")
 
 
+@pytest.mark.parametrize("overrides,expected", [
+    ({"owa_im_host_authorization_confirmed": False}, "Nothing was changed. OCS 2007 R2 only talks to Client Access servers on its Host"),
+    ({"owa_im_server_name": "ocspool"}, "owa_im_server_name must be the FQDN of the OCS server or pool"),
+    ({"owa_im_type": "skype"}, "owa_im_type must be one of none, ocs or msn"),
+    ({"owa_im_certificate_thumbprint": "1F 5E DD 03 00 00 00 00 00 05"}, "owa_im_certificate_thumbprint must be 40 hexadecimal digits"),
+    ({"owa_im_discover_certificate": False}, "Give owa_im_certificate_thumbprint"),
+    ({"owa_im_max_concurrent_resets": 0}, "owa_im_max_concurrent_resets must be 1 or more"),
+])
+def test_role_stops_before_any_change(pool: Lab, work: Path, overrides: dict, expected: str) -> None:
+    seen = len(pool.log())
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work, **overrides))
+    assert run.returncode != 0
+    assert expected in " ".join(run.stdout.split()), run.stdout[-2000:]
+    assert not [e for e in pool.log()[seen:] if e["event"] in ("powershell", "ad-change", "install", "iis-reset-start")]
+
+
 def test_site_converges_with_rolling_resets_then_changes_nothing(pool: Lab, work: Path) -> None:
     first = pool.playbook(PLAYBOOKS / "site.yml", "--diff", extra_vars=_vars(work))
     assert first.returncode == 0, first.stdout[-3000:]
