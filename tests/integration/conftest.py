@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,19 @@ class Lab:
 
     def log(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.owa_lab("log", "--json").stdout.splitlines()]
+
+    def port(self, host: str) -> int:
+        return int(yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["hosts"][host]["ansible_port"])
+
+    def wait_listening(self, host: str, listening: bool, seconds: float = 10) -> None:
+        """The lab applies --refuse within its fault-watch interval; wait for it rather than guess."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            with socket.socket() as probe:
+                if (probe.connect_ex(("127.0.0.1", self.port(host))) == 0) == listening:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"{host} is still {'not ' if listening else ''}listening after {seconds} s")
 
     def password(self) -> str:
         return yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["vars"]["ansible_password"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -158,12 +157,13 @@ def test_connection_failures_are_actionable(lab: Lab, tmp_path: Path, override: 
 def test_refused_and_http_500_faults(lab: Lab, tmp_path: Path) -> None:
     for fault, expected in (("--refuse", "refused the connection"), ("--http-500", "HTTP 500")):
         lab.owa_lab("fault", "--server", "CAS01", fault)
-        time.sleep(0.3)
+        if fault == "--refuse":
+            lab.wait_listening("cas01.contoso.lab", False)
         try:
             run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}}, "--limit", "cas01.contoso.lab")
         finally:
             lab.owa_lab("fault", "--server", "CAS01", "--clear")
-            time.sleep(0.3)
+            lab.wait_listening("cas01.contoso.lab", True)
         assert run.returncode != 0
         assert expected in run.stdout, (fault, run.stdout[-1500:])
 

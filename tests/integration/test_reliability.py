@@ -152,6 +152,8 @@ def test_faults_are_actionable_and_stop_the_pool_before_any_reset(tmp_path: Path
     lab = start_lab(tmp_path / "lab")
     try:
         lab.owa_lab("fault", "--server", "CAS02", *fault)
+        if fault[0] == "--refuse":
+            lab.wait_listening("cas02.contoso.lab", False)
         extra = dict(LAB_VARS, owa_im_backup_directory=str(tmp_path / "b"), owa_im_host_authorization_file=str(tmp_path / "h.md"))
         if fault[0] == "--stall":
             # CAS02 answers no WinRM request for 5 s; with a 2 s connection timeout the client gives up.
