@@ -230,3 +230,17 @@ def test_exchange_2013_works_with_its_snapin_and_warns_where_im_lives(tmp_path: 
         assert loads[0]["snapin"] == "Microsoft.Exchange.Management.PowerShell.SnapIn"
     finally:
         lab.owa_lab("down")
+
+
+def test_module_defaults_for_the_action_group(lab: Lab, tmp_path: Path) -> None:
+    playbook = [{"hosts": "cas01.contoso.lab", "gather_facts": False,
+                 "module_defaults": {"group/exchange.owa_im.exchange": {"winrm_password": "set-once-for-the-group"}},
+                 "tasks": [{"exchange.owa_im.ocs_components_info": {}, "ignore_errors": True, "register": "components"},
+                           {"exchange.owa_im.exchange_certificate_info": {}, "ignore_errors": True, "register": "certificates"},
+                           {"ansible.builtin.assert": {"that": ["components is failed", "certificates is failed",
+                                                                "'rejected the credentials (HTTP 401)' in certificates.msg",
+                                                                "'set-once-for-the-group' not in (certificates | to_json)"]}}]}]
+    (tmp_path / "defaults.yml").write_text(yaml.safe_dump(playbook))
+    run = lab.playbook(tmp_path / "defaults.yml")
+    # (Ansible itself quotes the playbook's lines, module_defaults included, when it shows where a task failed.)
+    assert run.returncode == 0, run.stdout[-2000:]
