@@ -65,7 +65,17 @@ integration: venv collection
 molecule: venv collection
 	cd roles/cas && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) molecule test --all
 
-test: lint sanity units integration molecule
+test: lint sanity units integration molecule collection-checks
+
+# Publishing checks: what the collection tarball holds, the changelog, the plugin docs, and the build context of an
+# execution environment that installs the tarball (ansible-builder create only: no container is built).
+.PHONY: collection-checks
+collection-checks: venv collection
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	cd $(BUILD) && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) \
+	  antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent .
+	pytest -q -p no:cacheprovider tests/collection
 
 # Performance figures (minutes; prints Markdown tables, asserts nothing). BENCH_ARGS="--sizes 1,10" for a quick run.
 bench: venv collection
