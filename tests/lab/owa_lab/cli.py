@@ -78,13 +78,13 @@ def up(args: argparse.Namespace) -> int:
         print("owa-lab: the lab did not become ready in 120 s", file=sys.stderr)
         return 1
     inventory = Path(args.inventory) if args.inventory else state / "inventory.yml"
-    write_inventory(store, inventory)
+    write_inventory(store, inventory, args.connection)
     print(f"owa-lab: {args.servers} CAS server(s), Exchange {args.version}, up in {time.time() - started:.1f} s; "
           f"inventory {inventory}")
     return 0
 
 
-def write_inventory(store: Store, path: Path) -> None:
+def write_inventory(store: Store, path: Path, connection: str = "winrm") -> None:
     lab = store.lab()
     directory = store.directory()
     hosts: dict[str, Any] = {}
@@ -92,10 +92,20 @@ def write_inventory(store: Store, path: Path) -> None:
         fqdn = directory["servers"][name]["fqdn"]
         hosts[fqdn] = {"ansible_host": "127.0.0.1", "ansible_port": lab["ports"][name]["https"],
                        "owa_lab_http_port": lab["ports"][name]["http"], "exchange_server_name": name}
-    inventory = {"all": {"children": {"cas_servers": {"hosts": hosts, "vars": {
+    connection_vars: dict[str, Any] = {
         "ansible_connection": "winrm", "ansible_user": lab["user"], "ansible_password": lab["credentials"][lab["user"]],
         "ansible_winrm_transport": "ntlm", "ansible_winrm_scheme": "https", "ansible_winrm_server_cert_validation": "validate",
-        "ansible_winrm_ca_trust_path": str(store.path("tls", "ca.pem").resolve()), "owa_lab_state": str(store.root.resolve()),
+        "ansible_winrm_ca_trust_path": str(store.path("tls", "ca.pem").resolve()),
+    }
+    if connection == "psrp":
+        # Ansible's psrp connection (pypsrp): PowerShell remoting on the same HTTPS listener, NTLM, the lab CA trusted.
+        connection_vars = {
+            "ansible_connection": "psrp", "ansible_user": lab["user"], "ansible_password": lab["credentials"][lab["user"]],
+            "ansible_psrp_auth": "ntlm", "ansible_psrp_protocol": "https", "ansible_psrp_cert_validation": "validate",
+            "ansible_psrp_ca_cert": str(store.path("tls", "ca.pem").resolve()),
+        }
+    inventory = {"all": {"children": {"cas_servers": {"hosts": hosts, "vars": {
+        **connection_vars, "owa_lab_state": str(store.root.resolve()),
     }}}}}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# Written by owa-lab up: a simulated Exchange organisation on this machine.\n"
@@ -234,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password", help="the administrator's password (default: random)")
     p.add_argument("--reset-seconds", type=float, default=1.0, help="how long an iisreset keeps a server out of service")
     p.add_argument("--reboot-seconds", type=float, default=2.0, help="how long a restart (shutdown /r) keeps a server away")
+    p.add_argument("--connection", choices=["winrm", "psrp"], default="winrm",
+                   help="the Ansible connection the inventory uses: winrm (pywinrm) or psrp (pypsrp, PowerShell remoting)")
     p.set_defaults(run=up)
     p = sub.add_parser("down", help="stop the lab")
     p.set_defaults(run=down)

@@ -22,6 +22,7 @@ import spnego
 from .exchange.cmdlets import Session
 from .exchange.versions import VERSIONS
 from .process import run as run_command_line
+from .psrp import PsrpService, is_psrp
 from .store import Store
 from .windows import iis_available
 from .wsman import Fault, ShellService, fault_envelope
@@ -38,6 +39,7 @@ class CasServer:
         self.name = name
         self.credentials = credentials
         self.shells = ShellService(name, self._run)
+        self.psrp = PsrpService(name, self._psrp_session)  # PowerShell remoting (MS-PSRP) on the same endpoint
         self.listeners: list[_Listener] = []
 
     def _run(self, shell: Any, command_line: str) -> tuple[bytes, bytes, int]:
@@ -47,6 +49,10 @@ class CasServer:
         if latency:
             time.sleep(latency)
         return run_command_line(Session(self.store, self.name, version, shell.auth, shell.user), command_line)
+
+    def _psrp_session(self, user: str, auth: str) -> Session:
+        version = VERSIONS[self.store.directory()["servers"][self.name]["version"]]
+        return Session(self.store, self.name, version, auth, user)
 
     def listen(self, port: int, context: ssl.SSLContext | None) -> int:
         listener = _Listener(self, port, context)
@@ -185,7 +191,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 raise _DropConnection()
 
         try:
-            reply = cas.shells.handle(body, self.user or "", self.auth, before_receive)
+            service = cas.psrp if is_psrp(body) else cas.shells
+            reply = service.handle(body, self.user or "", self.auth, before_receive)
             status = 200
         except Fault as fault:
             reply, status = fault_envelope(fault, cas.name), 500
