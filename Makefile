@@ -60,7 +60,7 @@ units: sanity-tree
 	cd $(SANITY) && HOME=$(TEST_HOME) ansible-test units --python 3.11
 
 integration: venv collection
-	PYTHONPATH=$(COLLECTIONS) pytest -q tests/integration
+	PYTHONPATH=$(COLLECTIONS) pytest -q -n 2 tests/lab/tests tests/integration
 
 molecule: venv collection
 	cd roles/cas && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) molecule test --all

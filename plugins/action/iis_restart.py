@@ -7,15 +7,14 @@ import time
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import IIS_RESTART_SPEC
-from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport import WinRMSettings, run_command
-from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase, ExchangeFailure
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 
 _APP_POOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 
 
-def command_line(method: str, app_pool: str) -> str:
+def describe(method: str, app_pool: str) -> str:
+    """The command the server runs, as the result reports it."""
     if method == "iisreset":
-        # /noforce: if a service does not stop in time, iisreset gives up rather than killing IIS.
         return "iisreset /noforce"
     if not _APP_POOL.match(app_pool or ""):
         raise ExchangeFailure("app_pool must be an IIS application pool name (letters, digits, spaces, '.', '_' or '-'), "
@@ -26,16 +25,18 @@ def command_line(method: str, app_pool: str) -> str:
 class ActionModule(ExchangeActionBase):
     argument_spec = IIS_RESTART_SPEC
 
-    def manage(self, params: t.Dict[str, t.Any], settings: WinRMSettings) -> t.Dict[str, t.Any]:
-        line = command_line(params["method"], params["app_pool"])
+    def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        line = describe(params["method"], params["app_pool"])
         result: t.Dict[str, t.Any] = {"changed": True, "method": params["method"], "command": line}
         if self._task.check_mode:
             return result
         started = time.time()
-        outcome = run_command(settings, line)
-        output = [text for text in outcome.stdout.splitlines() if text.strip()]
-        result.update(rc=outcome.exit_code, stdout_lines=output, seconds=round(time.time() - started, 2))
-        if outcome.exit_code != 0:
-            detail = " ".join(output + outcome.stderr.splitlines()) or "no output"
-            raise ExchangeFailure("%s on %s failed with exit code %d: %s" % (line, settings.host, outcome.exit_code, detail), **result)
+        records = self.run_exchange_script("iis_restart", {"Method": params["method"], "AppPool": params["app_pool"]})
+        restart = records.get("restart", {})
+        code = int(restart.get("exit_code") or 0)
+        output = [text for text in restart.get("output") or [] if text.strip()]
+        result.update(rc=code, stdout_lines=output, seconds=round(time.time() - started, 2))
+        if code != 0:
+            server = records.get("server", {}).get("name") or self.host_label
+            raise ExchangeFailure("%s on %s failed with exit code %d: %s" % (line, server, code, " ".join(output) or "no output"), **result)
         return result

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.exchange.owa_im.plugins.module_utils import ocs_components, ocs_components_script
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OCS_COMPONENTS_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport import WinRMSettings
-from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _ocs_components
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase
 
 
 class ActionModule(ExchangeActionBase):
     argument_spec = OCS_COMPONENTS_INFO_SPEC
 
-    def manage(self, params: t.Dict[str, t.Any], settings: WinRMSettings) -> t.Dict[str, t.Any]:
-        records = self.run_exchange_script(settings, ocs_components_script.detect())
-        components = ocs_components.component_states(records, "before")
+    def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        records = self.run_exchange_script("ocs_components", _ocs_components.script_parameters("", "", "", True, detect_only=True))
+        components = _ocs_components.component_states(records, "before")
         return {"changed": False, "server": records.get("server", {}).get("name"), "components": components,
                 "all_installed": all(c["installed"] for c in components)}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.exchange.owa_im.plugins.module_utils import exchange_certificates, owa_settings, read_scripts
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.module_utils.result_records import indexed
-from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport import WinRMSettings
-from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase
+
+DIRECTORY_PROPERTIES = ("Identity", "Name", "Server", "InternalUrl", "ExternalUrl") + tuple(_owa_settings.PROPERTIES.values())
+POLICY_PROPERTIES = ("Name", "InstantMessagingEnabled", "InstantMessagingType", "IsDefault")
 
 
 def virtual_directory(record: t.Mapping[str, t.Any], certificates: t.Optional[t.List[t.Dict[str, t.Any]]],
@@ -20,29 +22,31 @@ def virtual_directory(record: t.Mapping[str, t.Any], certificates: t.Optional[t.
         "internal_url": record.get("InternalUrl"),
         "external_url": record.get("ExternalUrl"),
     }
-    entry.update(owa_settings.as_options(record))
+    entry.update(_owa_settings.as_options(record))
     if certificates is not None and (record.get("Server") or "").lower() == server_name.lower():
         # Certificates are per server: only this server's directories can be checked against them.
-        entry["certificate"] = exchange_certificates.check_thumbprint(certificates, record.get("InstantMessagingCertificateThumbprint"))
+        entry["certificate"] = _certificates.check_thumbprint(certificates, record.get("InstantMessagingCertificateThumbprint"))
     return entry
 
 
 class ActionModule(ExchangeActionBase):
     argument_spec = OWA_VIRTUAL_DIRECTORY_INFO_SPEC
 
-    def manage(self, params: t.Dict[str, t.Any], settings: WinRMSettings) -> t.Dict[str, t.Any]:
-        script = read_scripts.virtual_directory_info(params["scope"] == "organization", params.get("identity"),
-                                                     params["include_certificates"], params["include_mailbox_policies"])
-        records = self.run_exchange_script(settings, script)
+    def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        records = self.run_exchange_script("owa_virtual_directory_info", {
+            "Scope": params["scope"], "Identity": params.get("identity") or "",
+            "IncludeCertificates": params["include_certificates"], "IncludeMailboxPolicies": params["include_mailbox_policies"],
+            "DirectoryProperties": list(DIRECTORY_PROPERTIES), "CertificateProperties": list(_certificates.CERTIFICATE_PROPERTIES),
+            "PolicyProperties": list(POLICY_PROPERTIES)})
         server = dict(records.get("server", {}))
-        server_now = exchange_certificates.parse_time(server.pop("now", None))
+        server_now = _certificates.parse_time(server.pop("now", None))
         certificates = None
         if params["include_certificates"]:
-            certificates = [exchange_certificates.certificate(r, server_now) for r in indexed(records, "cert")]
+            certificates = [_certificates.certificate(r, server_now) for r in indexed(records, "cert")]
         result: t.Dict[str, t.Any] = {
             "changed": False,
             "server": server,
-            "virtual_directories": [virtual_directory(r, certificates, server.get("Name") or "") for r in indexed(records, "vdir")],
+            "virtual_directories": [virtual_directory(r, certificates, server.get("name") or "") for r in indexed(records, "vdir")],
         }
         if certificates is not None:
             result["certificates"] = certificates

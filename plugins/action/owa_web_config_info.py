@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.exchange.owa_im.plugins.module_utils import read_scripts, rtm_web_config
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_WEB_CONFIG_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.module_utils.winrm_transport import WinRMSettings
-from ansible_collections.exchange.owa_im.plugins.plugin_utils.exchange_action import ExchangeActionBase, ExchangeFailure
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _rtm_web_config
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 
 
 class ActionModule(ExchangeActionBase):
     argument_spec = OWA_WEB_CONFIG_INFO_SPEC
 
-    def manage(self, params: t.Dict[str, t.Any], settings: WinRMSettings) -> t.Dict[str, t.Any]:
-        records = self.run_exchange_script(settings, read_scripts.owa_web_config(params.get("path")))
+    def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        records = self.run_exchange_script("owa_web_config_info", {"Path": params.get("path") or ""})
         web_config = records.get("web_config", {})
         server = records.get("server", {}).get("name")
         result: t.Dict[str, t.Any] = {"changed": False, "server": server, "path": web_config.get("path"),
@@ -23,9 +22,9 @@ class ActionModule(ExchangeActionBase):
             result.update(im_settings=None, mappable=False, reason="%s has no file %s" % (server, web_config.get("path")))
             return result
         try:
-            settings_found = rtm_web_config.rtm_settings(web_config.get("text") or "")
-        except rtm_web_config.WebConfigError as exc:
+            settings_found = _rtm_web_config.rtm_settings(web_config.get("text") or "")
+        except _rtm_web_config.WebConfigError as exc:
             raise ExchangeFailure("%s: %s (%s)" % (server, exc, web_config.get("path")))
-        reason = rtm_web_config.unmappable_reason(settings_found)
+        reason = _rtm_web_config.unmappable_reason(settings_found)
         result.update(im_settings=settings_found, mappable=reason is None, reason=reason)
         return result

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.exchange.owa_im.plugins.module_utils.pool_consistency import drift
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._pool_consistency import drift
 
 DOCUMENTATION = r"""
 name: pool_drift
 short_description: Where the CAS servers of a pool differ in their OWA IM settings
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Compares the IM settings of every Client Access server of a load-balanced pool. The OCS server name, the type and the
     enabled flag must be the same everywhere; each server's thumbprint must name a certificate of its own that is bound

@@ -8,12 +8,8 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule
 
-from .option_specs import WINRM_OPTION_SPEC
-
 
 def refuse_on_target(name: str, spec: t.Mapping[str, t.Any]) -> None:
-    argument_spec = dict(spec)
-    argument_spec.update(WINRM_OPTION_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    module.fail_json(msg="exchange.owa_im.%s runs on the Ansible controller through its action plugin and reaches the server "
-                         "with pywinrm; it cannot run as a module on the target." % name)
+    module = AnsibleModule(argument_spec=dict(spec), supports_check_mode=True)
+    module.fail_json(msg="exchange.owa_im.%s runs on the Ansible controller through its action plugin and runs its "
+                         "PowerShell on the server through the host's connection; it cannot run as a module on the target." % name)

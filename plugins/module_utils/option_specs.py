@@ -50,20 +50,3 @@ SERVER_RESTART_SPEC = {
 OWA_WEB_CONFIG_INFO_SPEC = {
     "path": {"type": "str"},
 }
-
-WINRM_OPTION_SPEC = {
-    "winrm_host": {"type": "str"},
-    "winrm_port": {"type": "int"},
-    "winrm_user": {"type": "str"},
-    "winrm_password": {"type": "str", "no_log": True},
-    "winrm_transport": {"type": "str", "choices": ["ntlm", "kerberos", "credssp", "basic", "certificate"]},
-    "winrm_scheme": {"type": "str", "choices": ["http", "https"]},
-    "winrm_path": {"type": "str"},
-    "winrm_server_cert_validation": {"type": "str", "choices": ["validate", "ignore"]},
-    "winrm_ca_trust_path": {"type": "path"},
-    "winrm_kerberos_delegation": {"type": "bool"},
-    "winrm_message_encryption": {"type": "str", "choices": ["auto", "always", "never"]},
-    "winrm_connection_timeout": {"type": "int"},
-    "winrm_cert_pem": {"type": "path"},
-    "winrm_cert_key_pem": {"type": "path"},
-}

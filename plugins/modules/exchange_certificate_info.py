@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: exchange_certificate_info
 short_description: Read this Exchange server's certificates and pick the one IIS uses
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the Exchange certificates of this server (C(Get-ExchangeCertificate)) with thumbprint, subject, issuer, serial
     number, services, validity and status, in one remote PowerShell process.
@@ -24,7 +24,7 @@ options:
     description: Serial number to match, with or without the spaces RTM's C(IMCertificateSerialNumber) had. Needs O(issuer).
     type: str
 extends_documentation_fragment:
-  - exchange.owa_im.winrm
+  - exchange.owa_im.connection
   - exchange.owa_im.attributes.info
 author:
   - exchange.owa_im contributors (@exchange-owa-im)
@@ -46,7 +46,7 @@ server:
   description: The Exchange server the task ran on.
   returned: success
   type: dict
-  sample: {"Name": "CAS01", "Fqdn": "cas01.contoso.com", "version": "Version 14.1 (Build 218.15)"}
+  sample: {"name": "CAS01", "fqdn": "cas01.contoso.com", "version": "Version 14.1 (Build 218.15)"}
 server_time:
   description: The server's clock when it was read, which validity is judged against.
   returned: success

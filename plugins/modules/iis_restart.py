@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: iis_restart
 short_description: Reset IIS or recycle the OWA application pool so OWA picks up new IM settings
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Runs C(iisreset /noforce), the procedure's own step, or recycles only the OWA application pool
     (C(appcmd recycle apppool)), which interrupts less.
@@ -23,7 +23,7 @@ options:
     type: str
     default: MSExchangeOWAAppPool
 extends_documentation_fragment:
-  - exchange.owa_im.winrm
+  - exchange.owa_im.connection
   - exchange.owa_im.attributes.restart
 author:
   - exchange.owa_im contributors (@exchange-owa-im)

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ocs_components
 short_description: Install the OCS 2007 R2 components OWA IM needs on a Client Access server
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes sure the three Office Communications Server 2007 R2 components are installed on the Client Access server,
     in the order they depend on each other - the Visual C++ 2008 x64 redistributable (C(vcredist_x64.exe)), the
@@ -40,7 +40,7 @@ options:
     choices: [present]
     default: present
 extends_documentation_fragment:
-  - exchange.owa_im.winrm
+  - exchange.owa_im.connection
   - exchange.owa_im.attributes.change
 author:
   - exchange.owa_im contributors (@exchange-owa-im)

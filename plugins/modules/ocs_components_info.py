@@ -6,14 +6,14 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ocs_components_info
 short_description: Report which OCS 2007 R2 components for OWA IM are installed on a Client Access server
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the uninstall registry of the server for the three components M(exchange.owa_im.ocs_components) installs
     (Visual C++ 2008 x64 redistributable, UCMA 2.0 core redistributable, OCS web service provider), in one remote
     PowerShell process without the Exchange snap-in. Changes nothing.
 options: {}
 extends_documentation_fragment:
-  - exchange.owa_im.winrm
+  - exchange.owa_im.connection
   - exchange.owa_im.attributes.info
 author:
   - exchange.owa_im contributors (@exchange-owa-im)

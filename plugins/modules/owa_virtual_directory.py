@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: owa_virtual_directory
 short_description: Manage the instant-messaging settings of an OWA virtual directory
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sets the four settings that connect Outlook Web App to Office Communications Server 2007 R2 (or Lync) on an
     Exchange 2010 SP1 or later OWA virtual directory, with C(Set-OwaVirtualDirectory).
@@ -63,14 +63,14 @@ options:
         playbook. They are the values read in the same remote process just before C(Set-OwaVirtualDirectory) ran.
     type: path
 extends_documentation_fragment:
-  - exchange.owa_im.winrm
+  - exchange.owa_im.connection
   - exchange.owa_im.attributes.change
 author:
   - exchange.owa_im contributors (@exchange-owa-im)
 """
 
 EXAMPLES = r"""
-# In a play on the Client Access servers (hosts: cas_servers): the host's own WinRM variables are used.
+# In a play on the Client Access servers (hosts: cas_servers): the host's own connection (winrm or psrp) is used.
 - name: Set the OWA virtual directory's IM settings
   exchange.owa_im.owa_virtual_directory:
     instant_messaging_enabled: true
@@ -80,15 +80,11 @@ EXAMPLES = r"""
     backup_directory: "{{ playbook_dir }}/owa_im_backups"
   notify: Reset IIS
 
-- name: From the controller, with explicit connection options
+- name: From a play on other hosts, against one CAS through that CAS's own connection variables
   exchange.owa_im.owa_virtual_directory:
     identity: CAS01\owa (Default Web Site)
     instant_messaging_enabled: false
-    winrm_host: cas01.contoso.com
-    winrm_user: CONTOSO\exchadmin
-    winrm_password: "{{ vault_exchange_password }}"
-    winrm_transport: credssp
-  delegate_to: localhost
+  delegate_to: cas01.contoso.com
 
 - name: Clear the OCS server name and thumbprint (as they were before IM was configured)
   exchange.owa_im.owa_virtual_directory:

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: owa_virtual_directory_info
 short_description: Read the instant-messaging settings and URLs of OWA virtual directories
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the OWA virtual directories of this Client Access server, or of the whole organisation (the settings live
     in Active Directory, so any server can read them all), with their four IM settings and URLs.
@@ -33,7 +33,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - exchange.owa_im.winrm
+  - exchange.owa_im.connection
   - exchange.owa_im.attributes.info
 author:
   - exchange.owa_im contributors (@exchange-owa-im)
@@ -58,7 +58,7 @@ server:
   description: The Exchange server the task ran on.
   returned: success
   type: dict
-  sample: {"Name": "CAS01", "Fqdn": "cas01.contoso.com", "version": "Version 14.1 (Build 218.15)"}
+  sample: {"name": "CAS01", "fqdn": "cas01.contoso.com", "version": "Version 14.1 (Build 218.15)"}
 virtual_directories:
   description: The OWA virtual directories read.
   returned: success

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: owa_web_config_info
 short_description: Read the Exchange 2010 RTM instant-messaging keys from the OWA web.config
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Exchange 2010 RTM kept OWA's IM settings in C(<install path>\ClientAccess\Owa\web.config) under C(appSettings)
     (C(IMPoolName), C(IMCertificateIssuer), C(IMCertificateSerialNumber)); SP1 moved them to the virtual directory and
@@ -18,7 +18,7 @@ options:
     description: The web.config to read. Defaults to C($env:ExchangeInstallPath\ClientAccess\Owa\web.config) on the server.
     type: str
 extends_documentation_fragment:
-  - exchange.owa_im.winrm
+  - exchange.owa_im.connection
   - exchange.owa_im.attributes.info
 author:
   - exchange.owa_im contributors (@exchange-owa-im)

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: server_restart
 short_description: Restart a Client Access server and wait until it is back
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Restarts the server with C(shutdown /r) (reason "Application, Installation, planned") and waits until WinRM answers
     again with a new boot time (C(Win32_OperatingSystem.LastBootUpTime)), so the next task runs on the restarted server.
@@ -22,7 +22,7 @@ options:
     type: int
     default: 2
 extends_documentation_fragment:
-  - exchange.owa_im.winrm
+  - exchange.owa_im.connection
   - exchange.owa_im.attributes.restart
 author:
   - exchange.owa_im contributors (@exchange-owa-im)

@@ -7,7 +7,7 @@ import typing as t
 DOCUMENTATION = r"""
 name: taken_by
 short_description: Whether a backup file was taken at or before a UTC time
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - A test for the backups M(exchange.owa_im.owa_virtual_directory) writes (C(<host>-<YYYYmmddTHHMMSSffffff>Z.json)).
   - The time may be cut short (C(20261125T0239) means up to the end of that minute).

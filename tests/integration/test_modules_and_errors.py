@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 from pathlib import Path
@@ -9,6 +10,10 @@ from pathlib import Path
 import pytest
 import winrm
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from conftest import ROOT, Lab, start_lab
 
@@ -22,7 +27,7 @@ def test_info_modules_report_settings_certificates_and_policies(lab: Lab, tmp_pa
     run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {"include_certificates": True, "include_mailbox_policies": True}})
     assert run.returncode == 0, run.stdout[-2000:]
     info = lab.result(tmp_path, "cas02.contoso.lab")
-    assert info["server"]["Name"] == "CAS02" and info["server"]["Fqdn"] == "cas02.contoso.lab"
+    assert info["server"]["name"] == "CAS02" and info["server"]["fqdn"] == "cas02.contoso.lab"
     [directory] = info["virtual_directories"]
     assert directory["identity"] == "CAS02\\owa (Default Web Site)"
     assert directory["internal_url"] == "https://cas02.contoso.lab/owa"
@@ -139,23 +144,37 @@ def test_not_an_exchange_server(lab: Lab, tmp_path: Path) -> None:
     assert "CAS03 is not an Exchange server" in run.stdout
 
 
-@pytest.mark.parametrize("override,expected", [
-    ({"winrm_password": "wrong"}, "rejected the credentials (HTTP 401)"),
-    ({"winrm_port": 1}, "refused the connection"),
-    ({"winrm_ca_trust_path": "/etc/ssl/certs/ca-certificates.crt"}, "TLS to"),
+def _unrelated_ca() -> bytes:
+    """A CA certificate that did not issue the lab's: trusting only it, TLS must fail."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Unrelated Test CA")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.mark.parametrize("host_vars,expected", [
+    ({"ansible_password": "wrong"}, "the specified credentials were rejected by the server"),
+    ({"ansible_port": 1}, "Connection refused"),
+    ({"ansible_winrm_ca_trust_path": "EMPTY"}, "certificate verify failed"),
 ])
-def test_connection_failures_are_actionable(lab: Lab, tmp_path: Path, override: dict, expected: str) -> None:
-    if not Path("/etc/ssl/certs/ca-certificates.crt").exists() and "winrm_ca_trust_path" in override:
-        override = {"winrm_ca_trust_path": str(tmp_path / "empty.pem")}
-        (tmp_path / "empty.pem").write_text("")
-    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": override}, "--limit", "cas01.contoso.lab")
+def test_connection_failures_are_unreachable(lab: Lab, tmp_path: Path, host_vars: dict, expected: str) -> None:
+    if host_vars.get("ansible_winrm_ca_trust_path") == "EMPTY":
+        other_ca = tmp_path / "other-ca.pem"
+        other_ca.write_bytes(_unrelated_ca())
+        host_vars = {"ansible_winrm_ca_trust_path": str(other_ca)}
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}, "vars": host_vars}, "--limit", "cas01.contoso.lab")
     assert run.returncode != 0
+    recap = run.stdout.split("PLAY RECAP")[-1]
+    assert "unreachable=1" in recap and "failed=0" in recap, run.stdout[-2000:]
     assert expected in run.stdout, run.stdout[-2000:]
-    assert "wrong" not in run.stdout
+    assert lab.password() not in run.stdout
 
 
 def test_refused_and_http_500_faults(lab: Lab, tmp_path: Path) -> None:
-    for fault, expected in (("--refuse", "refused the connection"), ("--http-500", "HTTP 500")):
+    for fault, expected in (("--refuse", "Connection refused"), ("--http-500", "500")):
         lab.owa_lab("fault", "--server", "CAS01", fault)
         if fault == "--refuse":
             lab.wait_listening("cas01.contoso.lab", False)
@@ -165,19 +184,29 @@ def test_refused_and_http_500_faults(lab: Lab, tmp_path: Path) -> None:
             lab.owa_lab("fault", "--server", "CAS01", "--clear")
             lab.wait_listening("cas01.contoso.lab", True)
         assert run.returncode != 0
+        assert "unreachable=1" in run.stdout.split("PLAY RECAP")[-1], (fault, run.stdout[-1500:])
         assert expected in run.stdout, (fault, run.stdout[-1500:])
 
 
-def test_delegate_to_localhost_with_explicit_options(lab: Lab, tmp_path: Path) -> None:
-    vars_, host = _connection(lab)
-    task = {"exchange.owa_im.owa_virtual_directory_info": {
-        "winrm_host": "127.0.0.1", "winrm_port": host["owa_lab_http_port"], "winrm_scheme": "http", "winrm_user": vars_["ansible_user"],
-        "winrm_password": vars_["ansible_password"], "winrm_transport": "ntlm"}, "delegate_to": "localhost"}
-    run = lab.play(tmp_path, task, "--limit", "cas01.contoso.lab")
+def test_delegate_to_another_cas_uses_its_connection(lab: Lab, tmp_path: Path) -> None:
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}, "delegate_to": "cas02.contoso.lab"},
+                   "--limit", "cas01.contoso.lab")
     assert run.returncode == 0, run.stdout[-2000:]
-    assert lab.result(tmp_path, "cas01.contoso.lab")["server"]["Name"] == "CAS01"
-    http = [e for e in lab.log() if e["event"] == "command" and e["server"] == "CAS01"][-1]
-    assert http["auth"] == "ntlm"
+    assert lab.result(tmp_path, "cas01.contoso.lab")["server"]["name"] == "CAS02"
+
+
+def test_delegate_to_localhost_is_refused_with_the_fix(lab: Lab, tmp_path: Path) -> None:
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}, "delegate_to": "localhost"},
+                   "--limit", "cas01.contoso.lab")
+    assert run.returncode != 0
+    assert "does not reach Windows PowerShell" in run.stdout and "ansible_connection: winrm" in run.stdout, run.stdout[-2000:]
+
+
+def test_become_is_refused_with_a_message(lab: Lab, tmp_path: Path) -> None:
+    run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}, "become": True, "become_method": "runas",
+                              "become_user": "CONTOSO\\exchadmin"}, "--limit", "cas01.contoso.lab")
+    assert run.returncode != 0
+    assert "become (runas) is not supported" in run.stdout, run.stdout[-2000:]
 
 
 def test_pywinrm_transports(lab: Lab) -> None:
@@ -232,15 +261,12 @@ def test_exchange_2013_works_with_its_snapin_and_warns_where_im_lives(tmp_path: 
         lab.owa_lab("down")
 
 
-def test_module_defaults_for_the_action_group(lab: Lab, tmp_path: Path) -> None:
+def test_module_defaults_reach_the_modules(lab: Lab, tmp_path: Path) -> None:
     playbook = [{"hosts": "cas01.contoso.lab", "gather_facts": False,
-                 "module_defaults": {"group/exchange.owa_im.exchange": {"winrm_password": "set-once-for-the-group"}},
-                 "tasks": [{"exchange.owa_im.ocs_components_info": {}, "ignore_errors": True, "register": "components"},
-                           {"exchange.owa_im.exchange_certificate_info": {}, "ignore_errors": True, "register": "certificates"},
-                           {"ansible.builtin.assert": {"that": ["components is failed", "certificates is failed",
-                                                                "'rejected the credentials (HTTP 401)' in certificates.msg",
-                                                                "'set-once-for-the-group' not in (certificates | to_json)"]}}]}]
+                 "module_defaults": {"exchange.owa_im.owa_virtual_directory_info": {"include_mailbox_policies": True},
+                                     "group/exchange.owa_im.exchange": {}},
+                 "tasks": [{"exchange.owa_im.owa_virtual_directory_info": {}, "register": "info"},
+                           {"ansible.builtin.assert": {"that": ["info.mailbox_policies | length == 1"]}}]}]
     (tmp_path / "defaults.yml").write_text(yaml.safe_dump(playbook))
     run = lab.playbook(tmp_path / "defaults.yml")
-    # (Ansible itself quotes the playbook's lines, module_defaults included, when it shows where a task failed.)
     assert run.returncode == 0, run.stdout[-2000:]

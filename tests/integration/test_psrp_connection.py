@@ -15,14 +15,6 @@ CONVERGE = {"exchange.owa_im.owa_virtual_directory": {
     "instant_messaging_enabled": True, "instant_messaging_type": "ocs", "instant_messaging_server_name": "ocs.contoso.lab",
     "discover_certificate": True}}
 
-# Ansible's psrp connection runs a command that is not an -EncodedCommand line as a script and passes
-# in_data.splitlines() as pipeline input: the lines stay bytes, which pypsrp sends as byte[] (<BA>). The bootstrap's
-# [string]$oiLine then reads "108 105 ..." instead of "library ...", skips every line and throws 'no script arrived on
-# standard input' (tests/lab/README.md, "PowerShell remoting"). The modules need their input sent as text before
-# this play can pass; strict, so that the fix shows up here as XPASS.
-BYTE_INPUT = pytest.mark.xfail(strict=True, reason="exchange.owa_im sends in_data bytes through exec_command; over psrp they "
-                                                   "reach the bootstrap's $input as byte[], not as lines of text")
-
 
 @pytest.fixture(scope="module")
 def psrp_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
@@ -47,7 +39,6 @@ def test_ansible_reaches_the_server_over_psrp(psrp_lab: Lab, tmp_path: Path) -> 
     assert not [e for e in psrp_lab.log() if e["event"] == "command"]
 
 
-@BYTE_INPUT
 def test_info_then_converge_then_unchanged_over_psrp(psrp_lab: Lab, tmp_path: Path) -> None:
     info = psrp_lab.play(tmp_path, INFO)
     assert info.returncode == 0, info.stdout + info.stderr

@@ -42,13 +42,14 @@ class CasServer:
         self.psrp = PsrpService(name, self._psrp_session)  # PowerShell remoting (MS-PSRP) on the same endpoint
         self.listeners: list[_Listener] = []
 
-    def _run(self, shell: Any, command_line: str) -> tuple[bytes, bytes, int]:
+    def _run(self, shell: Any, command_line: str, stdin: bytes | None = None) -> tuple[bytes, bytes, int]:
         directory = self.store.directory()
         version = VERSIONS[directory["servers"][self.name]["version"]]
         latency = float(self.store.faults(self.name).get("latency_seconds", 0) or 0)
         if latency:
             time.sleep(latency)
-        return run_command_line(Session(self.store, self.name, version, shell.auth, shell.user), command_line)
+        return run_command_line(Session(self.store, self.name, version, shell.auth, shell.user), command_line,
+                                stdin=stdin, codepage=shell.codepage)
 
     def _psrp_session(self, user: str, auth: str) -> Session:
         version = VERSIONS[self.store.directory()["servers"][self.name]["version"]]

@@ -22,6 +22,11 @@ from .powershell.values import ParseError, RuntimeError_, to_string
 from .windows import find_program, program_name
 from .windows_cmdlets import windows_cmdlets
 
+# cmd.exe, which starts every command of a WinRM command shell, takes at most 8,191 characters on its command line
+# (Microsoft, "Command prompt (Cmd. exe) command-line string limitation", KB 830473); a longer one never runs.
+COMMAND_LINE_LIMIT = 8191
+_TOO_LONG = "The command line is too long.\r\n"
+
 _NOT_RECOGNISED = ("'{0}' is not recognized as an internal or external command,\r\n"
                    "operable program or batch file.\r\n")
 
@@ -33,20 +38,30 @@ def split_command_line(line: str) -> list[str]:
         return line.split()
 
 
-def run(session: Session, command_line: str) -> tuple[bytes, bytes, int]:
+def codec(codepage: int) -> str:
+    """The Python codec of a Windows console code page (65001 is UTF-8; the lab's English servers use 437 otherwise)."""
+    return {65001: "utf-8", 1252: "cp1252", 850: "cp850"}.get(codepage, "cp437")
+
+
+def run(session: Session, command_line: str, stdin: bytes | None = None, codepage: int = 437) -> tuple[bytes, bytes, int]:
+    """Run one command line as a WinRM command shell does; ``stdin`` is the piped input, when the client sent one."""
+    session.store.log(session.server, "command", command_line=_loggable(command_line), user=session.user, auth=session.auth,
+                      length=len(command_line), stdin_bytes=len(stdin) if stdin is not None else None)
+    if len(command_line) > COMMAND_LINE_LIMIT:
+        session.store.log(session.server, "exit", program="cmd", exit_code=1, seconds=0.0)
+        return b"", _TOO_LONG.encode("ascii"), 1
     words = split_command_line(command_line)
     if not words:
         return b"", b"", 0
     name = program_name(words[0])
-    session.store.log(session.server, "command", command_line=_loggable(command_line), user=session.user, auth=session.auth)
     started = time.time()
     if name == "powershell":
-        stdout, stderr, code = _powershell(session, words[1:])
+        stdout, stderr, code = _powershell(session, words[1:], stdin, codepage)
     elif name == "cmd":
         rest = words[1:]
         while rest and rest[0].lower() in ("/c", "/q", "/d", "/s", "/k"):
             rest = rest[1:]
-        return run(session, " ".join(rest)) if rest else (b"", b"", 0)
+        return run(session, " ".join(rest), stdin, codepage) if rest else (b"", b"", 0)
     elif (program := find_program(session, words[0])) is not None:
         code, lines = program(session, [w.strip('"') for w in words[1:]])
         stdout, stderr = "".join(line + "\r\n" for line in lines).encode("utf-8"), b""
@@ -98,14 +113,25 @@ def _external_from_powershell(session: Session):
     return external
 
 
-def _powershell(session: Session, arguments: list[str]) -> tuple[bytes, bytes, int]:
+def _input_lines(stdin: bytes | None, codepage: int) -> list[str]:
+    """What $input enumerates: the lines of the redirected standard input, read in the console's code page."""
+    if not stdin:
+        return []
+    return stdin.decode(codec(codepage), errors="replace").splitlines()
+
+
+def _powershell(session: Session, arguments: list[str], stdin: bytes | None = None, codepage: int = 437) -> tuple[bytes, bytes, int]:
     script = _powershell_script(arguments)
     if script is None:
         return b"", b"", 0
-    session.store.log(session.server, "powershell", script=script, ps_version=session.version.ps_version)
+    if script == "-":
+        message = "owa-lab does not emulate powershell.exe -Command - (a script read line by line from standard input)."
+        return b"", clixml_errors([message], []), 1
+    lines = _input_lines(stdin, codepage)
+    session.store.log(session.server, "powershell", script=script, ps_version=session.version.ps_version, input_lines=len(lines))
     engine = new_engine(session)
     try:
-        code, output = engine.run(script)
+        code, output = engine.run(script, lines)
     except ParseError as problem:
         return b"", clixml_errors([str(problem).replace("\n", "\r\n")], []), 1
     for entry in _cmdlets_ran(engine):
@@ -113,7 +139,7 @@ def _powershell(session: Session, arguments: list[str]) -> tuple[bytes, bytes, i
     text = render(output)
     errors = [error_view(error) for error in engine.errors]
     stderr = clixml_errors(errors, engine.warnings) if errors or engine.warnings else b""
-    return text.encode("utf-8"), stderr, code
+    return text.encode(codec(codepage), errors="replace"), stderr, code
 
 
 def _cmdlets_ran(engine: Engine) -> list[dict[str, Any]]:

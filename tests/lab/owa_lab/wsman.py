@@ -51,6 +51,9 @@ class Command:
     exit_code: int | None = None
     done: threading.Event = field(default_factory=threading.Event)
     stdin: bytearray = field(default_factory=bytearray)
+    # WINRS_CONSOLEMODE_STDIN=FALSE: stdin is a pipe the client writes with Send; the program reads it to its end.
+    piped_stdin: bool = False
+    stdin_closed: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -59,9 +62,10 @@ class Shell:
     user: str
     auth: str
     commands: dict[str, Command] = field(default_factory=dict)
+    codepage: int = 437  # the OEM code page of an English Windows unless WINRS_CODEPAGE says otherwise
 
 
-Runner = Callable[[Shell, str], tuple[bytes, bytes, int]]
+Runner = Callable[[Shell, str, bytes | None], tuple[bytes, bytes, int]]
 
 
 class ShellService:
@@ -85,15 +89,17 @@ class ShellService:
         kind = ACTIONS.get(action)
         if kind is None:
             raise Fault(2150858771, "w:ActionNotSupported", f"The action {action} is not supported by the service.")
+        options = {o.get("Name", "").upper(): (o.text or "").strip() for o in header.findall("w:OptionSet/w:Option", NS)}
         if kind == "create":
-            return self._respond("http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", message_id, self._create(user, auth))
+            return self._respond("http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", message_id,
+                                 self._create(user, auth, options))
         shell = self._shell(shell_id)
         if kind == "delete":
             with self.lock:
                 self.shells.pop(shell.shell_id, None)
             return self._respond("http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse", message_id, "")
         if kind == "command":
-            return self._respond(f"{SHELL}/CommandResponse", message_id, self._command(shell, body_node))
+            return self._respond(f"{SHELL}/CommandResponse", message_id, self._command(shell, body_node, options))
         if kind == "send":
             return self._respond(f"{SHELL}/SendResponse", message_id, self._send(shell, body_node))
         if kind == "receive":
@@ -112,10 +118,13 @@ class ShellService:
                         "server. Provide the correct ShellId or create a new shell and retry the operation. ")
         return shell
 
-    def _create(self, user: str, auth: str) -> str:
+    def _create(self, user: str, auth: str, options: dict[str, str]) -> str:
         shell_id = str(uuid.uuid4()).upper()
+        shell = Shell(shell_id, user, auth)
+        if options.get("WINRS_CODEPAGE", "").isdigit():
+            shell.codepage = int(options["WINRS_CODEPAGE"])
         with self.lock:
-            self.shells[shell_id] = Shell(shell_id, user, auth)
+            self.shells[shell_id] = shell
         return (f"<x:ResourceCreated><a:Address>http://{escape(self.machine)}/wsman</a:Address><a:ReferenceParameters>"
                 f"<w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>"
                 f"<w:SelectorSet><w:Selector Name=\"ShellId\">{shell_id}</w:Selector></w:SelectorSet></a:ReferenceParameters>"
@@ -124,18 +133,23 @@ class ShellService:
                 f"<rsp:Owner>{escape(user)}</rsp:Owner><rsp:InputStreams>stdin</rsp:InputStreams>"
                 f"<rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>")
 
-    def _command(self, shell: Shell, body: ET.Element) -> str:
+    def _command(self, shell: Shell, body: ET.Element, options: dict[str, str]) -> str:
         line_node = body.find("rsp:CommandLine", NS)
         command = (line_node.findtext("rsp:Command", default="", namespaces=NS) or "").strip()
         arguments = [a.text or "" for a in line_node.findall("rsp:Arguments", NS)]
         command_line = " ".join([command.strip('"') if " " not in command.strip('"') else command] + arguments).strip()
         command_id = str(uuid.uuid4()).upper()
-        record = Command(command_id, command_line)
+        record = Command(command_id, command_line, piped_stdin=options.get("WINRS_CONSOLEMODE_STDIN", "TRUE").upper() == "FALSE")
         shell.commands[command_id] = record
 
         def work() -> None:
+            stdin = None
+            if record.piped_stdin:
+                # The program reads its standard input to the end, which the client marks with End="true".
+                record.stdin_closed.wait()
+                stdin = bytes(record.stdin)
             try:
-                stdout, stderr, code = self.runner(shell, command_line)
+                stdout, stderr, code = self.runner(shell, command_line, stdin)
             except Exception as exc:  # the lab must answer, whatever broke inside it
                 stdout, stderr, code = b"", f"lab internal error: {exc!r}\r\n".encode(), 1
             record.stdout.extend(stdout)
@@ -149,8 +163,12 @@ class ShellService:
     def _send(self, shell: Shell, body: ET.Element) -> str:
         for stream in body.findall("rsp:Send/rsp:Stream", NS):
             command = shell.commands.get(stream.get("CommandId", "").upper())
-            if command is not None and stream.text:
+            if command is None:
+                continue
+            if stream.text:
                 command.stdin.extend(base64.b64decode(stream.text))
+            if stream.get("End", "").lower() == "true":
+                command.stdin_closed.set()
         return "<rsp:SendResponse/>"
 
     def _receive(self, shell: Shell, body: ET.Element, timeout: float) -> str:
@@ -173,7 +191,9 @@ class ShellService:
     def _signal(self, shell: Shell, body: ET.Element) -> str:
         signal = body.find("rsp:Signal", NS)
         command_id = (signal.get("CommandId") if signal is not None else "") or ""
-        shell.commands.pop(command_id.upper(), None)
+        command = shell.commands.pop(command_id.upper(), None)
+        if command is not None:
+            command.stdin_closed.set()  # a terminated command reads no more input
         return "<rsp:SignalResponse/>"
 
     def _respond(self, action: str, relates_to: str, body: str) -> bytes:

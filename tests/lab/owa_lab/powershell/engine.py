@@ -92,6 +92,17 @@ class Scope:
     def __init__(self, parent: "Scope | None" = None) -> None:
         self.parent = parent
         self.variables = CIDict()
+        # A function lives in the scope that defined it (about_Scopes): one defined inside "& { }" is gone
+        # after the block; dot-sourcing (". { }") runs the block in the caller's scope, so its functions stay.
+        self.functions = CIDict()
+
+    def function(self, name: str) -> "Function | None":
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.functions:
+                return scope.functions[name]
+            scope = scope.parent
+        return None
 
     def lookup(self, name: str) -> tuple[bool, Any]:
         scope: Scope | None = self
@@ -102,12 +113,8 @@ class Scope:
         return False, None
 
     def assign(self, name: str, value: Any) -> None:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.variables:
-                scope.variables[name] = value
-                return
-            scope = scope.parent
+        # Reading walks up to the parents; writing does not (about_Scopes): without a scope modifier an assignment
+        # creates or changes the variable in the current scope, leaving a parent's variable of that name as it was.
         self.variables[name] = value
 
 
@@ -133,7 +140,6 @@ class Engine:
         self.environment = CIDict(environment.items())
         self.types = types
         self.external = external
-        self.functions = CIDict()
         self.globals = Scope()
         self.scope = self.globals
         self.errors: list[RuntimeError_] = []
@@ -148,16 +154,15 @@ class Engine:
             self.globals.variables[name] = value
 
     # ----- entry point -------------------------------------------------------------------------
-    def run(self, script: str) -> tuple[int, list[Any]]:
-        """Run a script; return (exit code, output objects). Errors collect in ``self.errors``."""
+    def run(self, script: str, input_lines: list[str] | None = None) -> tuple[int, list[Any]]:
+        """Run a script; return (exit code, output objects). Errors collect in ``self.errors``.
+
+        ``input_lines`` is what the process reads from standard input: powershell.exe hands the lines of a
+        redirected stdin to the script as $input.
+        """
         self.source = source.normalise(script)
-        data = self.source.encode("utf-8")
-        tree = Parser(_LANGUAGE).parse(data)
-        self._data = data
-        problem = _first_problem(tree.root_node)
-        if problem is not None:
-            raise ParseError(_parse_message(self.source, problem))
-        self._check_version(tree.root_node)
+        tree = self.parse(self.source)
+        self.globals.variables["input"] = list(input_lines or [])
         output: list[Any] = []
         code = 0
         try:
@@ -175,19 +180,42 @@ class Engine:
             output = getattr(flow, "partial", [])
         return code, output
 
-    def _check_version(self, node: Node) -> None:
+    def parse(self, text: str) -> Any:
+        """A syntax tree of ``text`` (already normalised) or the ParseError PowerShell's parser would raise."""
+        tree = Parser(_LANGUAGE).parse(text.encode("utf-8"))
+        problem = _first_problem(tree.root_node)
+        if problem is not None:
+            raise ParseError(_parse_message(text, problem))
+        self._check_version(tree.root_node, text)
+        return tree
+
+    def create_script_block(self, text: Any) -> ScriptBlock:
+        """[ScriptBlock]::Create: parse now, run when invoked; a parse error is the method call's exception."""
+        normalised = source.normalise(to_string(text))
+        try:
+            tree = self.parse(normalised)
+        except ParseError as problem:
+            reason = str(problem).splitlines()[-1]
+            raise RuntimeError_(f'Exception calling "Create" with "1" argument(s): "{reason}"', error_id="ParseException",
+                                category="NotSpecified", exception_type="System.Management.Automation.MethodInvocationException")
+        block = ScriptBlock(tree.root_node, normalised)
+        block.tree = tree  # the nodes live only as long as their tree
+        return block
+
+    def _check_version(self, node: Node, text: str = "") -> None:
         if self.ps_version >= 3:
             return
         stack = [node]
         while stack:
             current = stack.pop()
             if current.type == "comparison_operator" and self.text(current).lower() in _PS3_OPERATORS:
-                raise ParseError(_parse_message(self.source, current, f"Unexpected token '{self.text(current)}' in expression or statement."))
+                raise ParseError(_parse_message(text or self.source, current, f"Unexpected token '{self.text(current)}' in expression or statement."))
             stack.extend(current.children)
 
     # ----- helpers -----------------------------------------------------------------------------
     def text(self, node: Node) -> str:
-        return self._data[node.start_byte:node.end_byte].decode("utf-8")
+        # Each node reads its own tree's source: [ScriptBlock]::Create parses text of its own at run time.
+        return node.text.decode("utf-8")
 
     def named(self, node: Node) -> list[Node]:
         return [child for child in node.children if child.is_named and child.type != "comment"]
@@ -231,6 +259,8 @@ class Engine:
             return self.if_statement(node)
         if kind == "foreach_statement":
             return self.foreach_statement(node)
+        if kind == "for_statement":
+            return self.for_statement(node)
         if kind == "try_statement":
             return self.try_statement(node)
         if kind == "flow_control_statement":
@@ -292,6 +322,26 @@ class Engine:
             except FlowBreak as flow:
                 output.extend(getattr(flow, "partial", []))
                 break
+        return output
+
+    def for_statement(self, node: Node) -> list[Any]:
+        """for (init; condition; iterator) { } (about_For): an empty condition is true."""
+        part = {c.type: next((p for p in c.children if p.type == "pipeline"), None) for c in node.children
+                if c.type in ("for_initializer", "for_condition", "for_iterator")}
+        block = next(child for child in node.children if child.type == "statement_block")
+        output: list[Any] = []
+        if part.get("for_initializer") is not None:
+            output.extend(self.pipeline_statement(part["for_initializer"]))
+        while part.get("for_condition") is None or is_true(self.pipeline_value(part["for_condition"])):
+            try:
+                output.extend(self.statements(block))
+            except FlowContinue as flow:
+                output.extend(getattr(flow, "partial", []))
+            except FlowBreak as flow:
+                output.extend(getattr(flow, "partial", []))
+                break
+            if part.get("for_iterator") is not None:
+                output.extend(self.pipeline_statement(part["for_iterator"]))
         return output
 
     def try_statement(self, node: Node) -> list[Any]:
@@ -356,13 +406,21 @@ class Engine:
 
     def define_function(self, node: Node) -> None:
         name = self.text(next(c for c in node.children if c.type == "function_name"))
-        params: list[tuple[str, str | None, Node | None]] = []
         declaration = next((c for c in node.children if c.type == "function_parameter_declaration"), None)
         body = next(c for c in node.children if c.type == "script_block")
         param_lists = []
         if declaration is not None:
             param_lists += [c for c in declaration.children if c.type == "parameter_list"]
-        for block in (c for c in body.children if c.type == "param_block"):
+        self.scope.functions[name] = Function(name, self.parameters(body, param_lists), body)
+
+    def parameters(self, body: Node, param_lists: list[Node] | None = None) -> list[tuple[str, str | None, Node | None]]:
+        """The parameters a function or script block declares: (name, type name, default node)."""
+        params: list[tuple[str, str | None, Node | None]] = []
+        param_lists = list(param_lists or [])
+        holders = [body]
+        if body.parent is not None and body.parent.type == "script_block_expression":
+            holders.append(body.parent)  # "{ param($a) ... }" on one line: the grammar puts param() beside the block
+        for block in (c for holder in holders for c in holder.children if c.type == "param_block"):
             param_lists += [c for c in block.children if c.type == "parameter_list"]
         for plist in param_lists:
             for parameter in (c for c in plist.children if c.type == "script_parameter"):
@@ -373,7 +431,7 @@ class Engine:
                         type_name = self.text(literal).removeprefix("[").removesuffix("]")
                 default = next((c for c in parameter.children if c.type == "script_parameter_default"), None)
                 params.append((self.text(var)[1:], type_name, default))
-        self.functions[name] = Function(name, params, body)
+        return params
 
     def walk(self, node: Node):
         stack = [node]
@@ -387,10 +445,9 @@ class Engine:
         target = self.unwrap(self.named(node)[0])
         if target.type != "variable":
             raise self.unsupported(node)
-        name = self.variable_name(target)
         old = self.expression(target)
         new = to_number(old if old is not None else 0) + delta
-        self.scope.assign(name, new)
+        self.set_variable(self.qualified_name(target), new)
         return old if post else new
 
     def expr_post_increment_expression(self, node: Node) -> Any:
@@ -423,7 +480,7 @@ class Engine:
             if name.lower().startswith("env:"):
                 self.environment[name[4:]] = to_string(value)
             else:
-                self.scope.assign(name, value)
+                self.set_variable(self.qualified_name(target), value)
         elif target.type == "member_access":
             owner = self.expression(target.children[0])
             member = self.member_name(target.children[-1])
@@ -447,14 +504,27 @@ class Engine:
             raise self.unsupported(target)
 
     def variable_name(self, node: Node) -> str:
-        text = self.text(node)
-        name = text[1:]
-        if name.startswith("{") and name.endswith("}"):
-            name = name[1:-1]
+        name = self.qualified_name(node)
         for prefix in ("global:", "script:", "local:"):
             if name.lower().startswith(prefix):
                 name = name[len(prefix):]
         return name
+
+    def qualified_name(self, node: Node) -> str:
+        """The variable's name with its scope modifier, if any ($global:x -> global:x)."""
+        name = self.text(node)[1:]
+        if name.startswith("{") and name.endswith("}"):
+            name = name[1:-1]
+        return name
+
+    def set_variable(self, qualified: str, value: Any) -> None:
+        """An assignment: $global: and $script: (the lab's one script scope is the global one) or the current scope."""
+        lower = qualified.lower()
+        for prefix in ("global:", "script:"):
+            if lower.startswith(prefix):
+                self.globals.assign(qualified[len(prefix):], value)
+                return
+        self.scope.assign(qualified[6:] if lower.startswith("local:") else qualified, value)
 
     def unwrap(self, node: Node) -> Node:
         while node.type in _PASS_THROUGH:
@@ -505,18 +575,26 @@ class Engine:
     # ----- commands ----------------------------------------------------------------------------
     def command(self, node: Node, pipeline_input: list[Any], first: bool) -> list[Any]:
         name_node = next((c for c in node.children if c.type in ("command_name", "command_name_expr")), None)
-        invocation_operator = any(c.type == "command_invokation_operator" for c in node.children)
+        operator = next((self.text(c) for c in node.children if c.type == "command_invokation_operator"), None)
         if name_node is None:
             raise self.unsupported(node)
-        if name_node.type == "command_name_expr" or invocation_operator:
-            target = self.expression(self.unwrap(self.named(name_node)[0])) if self.named(name_node) else self.text(name_node)
+        if name_node.type == "command_name_expr" or operator:
+            target_node = self.unwrap(self.named(name_node)[0]) if self.named(name_node) else None
+            if target_node is not None and target_node.type == "path_command_name" and [c.type for c in target_node.children] == ["variable"]:
+                target_node = target_node.children[0]  # "& $block": the grammar reads the variable as a path
+            if target_node is None or target_node.type in ("command_name", "path_command_name"):
+                target = self.text(target_node if target_node is not None else name_node)  # "& iisreset.exe": a name
+            else:
+                target = self.expression(target_node)
             if isinstance(target, ScriptBlock):
-                return self.invoke_block(target, pipeline_input, dollar_underscore=None)
+                arguments, _redirect = self.command_arguments(node)
+                block = Function("<ScriptBlock>", self.parameters(target.node), target.node)
+                return self.call_function(block, arguments, pipeline_input, dot_source=operator == ".")
             name = to_string(target)
         else:
             name = self.text(name_node)
         arguments, redirect_errors = self.command_arguments(node)
-        function = self.functions.get(name)
+        function = self.scope.function(name)
         if function is not None:
             return self.call_function(function, arguments, pipeline_input)
         cmdlet = self.commands.get(name)
@@ -532,11 +610,16 @@ class Engine:
             result = cmdlet.handler(invocation)
         except RuntimeError_ as error:
             if not error.position:
-                error.position = _position(self.source, node)
+                error.position = _position(_source_of(node), node)
             raise
         for error in self.errors[saved_errors:]:
             if not error.position:
-                error.position = _position(self.source, node)
+                error.position = _position(_source_of(node), node)
+        if redirect_errors == "merge":
+            # 2>&1: the command's errors join its output as error records, in place of reaching the error stream.
+            merged = [error_record(error) for error in self.errors[saved_errors:]]
+            del self.errors[saved_errors:]
+            return list(result) + merged
         if redirect_errors:
             del self.errors[saved_errors:]
         return result
@@ -546,6 +629,7 @@ class Engine:
         elements = next((c for c in node.children if c.type == "command_elements"), None)
         arguments: list[tuple[str, Any]] = []
         redirect_errors = False
+        merge_errors = False
         if elements is None:
             return arguments, redirect_errors
         attach_next = False
@@ -559,10 +643,20 @@ class Engine:
                 continue
             if child.type == "comment":
                 continue
+            if child.type in ("redirection", "file_redirection", "merging_redirection"):
+                token = self.text(child).replace(" ", "")
+                if token.startswith(("2>&1", "*>&1")):
+                    merge_errors = True
+                elif token.startswith(("2>", "*>")):
+                    redirect_errors = True
+                continue
             if child.type == "generic_token":
                 token = self.text(child)
                 if re.fullmatch(r"[1-6*]?>>?(\$null|&1|.+)", token):
-                    redirect_errors = redirect_errors or token.startswith(("2>", "*>"))
+                    if token.startswith(("2>&1", "*>&1")):
+                        merge_errors = True
+                    else:
+                        redirect_errors = redirect_errors or token.startswith(("2>", "*>"))
                     continue
                 if token.startswith(",") and arguments:
                     flag, previous = arguments[-1]
@@ -590,7 +684,7 @@ class Engine:
             else:
                 arguments.append(("", value))
             attach_next = False
-        return arguments, redirect_errors
+        return arguments, "merge" if merge_errors else redirect_errors
 
     def bareword(self, token: str) -> Any:
         if re.fullmatch(r"[+-]?\d+", token):
@@ -666,8 +760,9 @@ class Engine:
             error.exception_type = "System.Management.Automation.ParameterBindingArgumentTransformationException"
             raise
 
-    def call_function(self, function: Function, arguments: list[tuple[str, Any]], pipeline_input: list[Any]) -> list[Any]:
-        scope = Scope(self.scope)
+    def call_function(self, function: Function, arguments: list[tuple[str, Any]], pipeline_input: list[Any],
+                      dot_source: bool = False) -> list[Any]:
+        scope = self.scope if dot_source else Scope(self.scope)
         values: dict[str, Any] = {}
         positional = []
         names = [p[0] for p in function.params]
@@ -1064,6 +1159,9 @@ class Engine:
             return isinstance(value, list)
         if key == "object":
             return value is not None
+        if key in ("collections.ienumerable", "collections.icollection"):
+            # Strings are enumerable (of characters) in .NET; ICollection is not theirs.
+            return isinstance(value, (list, tuple, CIDict)) or (key == "collections.ienumerable" and isinstance(value, str))
         checks = {"string": str, "bool": bool, "boolean": bool, "hashtable": CIDict, "datetime": dt.datetime,
                   "scriptblock": ScriptBlock}
         if key in ("int", "int32", "long", "int64"):
@@ -1163,6 +1261,15 @@ class Engine:
             if isinstance(value, dt.datetime):
                 return value
             return _parse_datetime(to_string(value))
+        if key == "char":
+            # A char is a UTF-16 code unit: a number in its range, or text of exactly one character.
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFF:
+                return chr(value)
+            if isinstance(value, str) and len(value) == 1:
+                return value
+            if isinstance(value, str):
+                raise RuntimeError_(f'Cannot convert value "{value}" to type "System.Char". Error: "String must be exactly one '
+                                    'character long."', error_id="InvalidCastParseTargetInvocation", category="InvalidArgument")
         if key == "switch":
             return SwitchValue(is_true(value))
         if key == "void":
@@ -1205,6 +1312,13 @@ def _loggable(value: Any) -> Any:
     if isinstance(value, ScriptBlock):
         return "{" + value.source + "}"
     return to_string(value)
+
+
+def _source_of(node: Node) -> str:
+    """The source of the tree ``node`` belongs to (a script block made at run time has its own)."""
+    while node.parent is not None:
+        node = node.parent
+    return node.text.decode("utf-8")
 
 
 def _position(text: str, node: Node) -> str:
@@ -1420,7 +1534,7 @@ _BUILTIN_TYPES = {
     "string", "bool", "boolean", "int", "int32", "int64", "long", "double", "decimal", "float", "byte", "char", "array",
     "object", "object[]", "hashtable", "datetime", "timespan", "convert", "text.encoding", "environment", "math",
     "switch", "void", "psobject", "scriptblock", "regex", "guid", "io.path", "net.dns", "version", "exception",
-    "management.automation.runtimeexception", "string[]", "xml",
+    "management.automation.runtimeexception", "string[]", "xml", "collections.ienumerable", "collections.icollection",
 }
 
 _STATIC_PROPERTIES: dict[tuple[str, str], Callable[[Engine], Any]] = {
@@ -1436,6 +1550,7 @@ _STATIC_PROPERTIES: dict[tuple[str, str], Callable[[Engine], Any]] = {
 }
 
 _STATIC_METHODS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("scriptblock", "create"): lambda e, text: e.create_script_block(text),
     ("convert", "tobase64string"): lambda e, data: base64.b64encode(_to_bytes(data)).decode("ascii"),
     ("convert", "frombase64string"): lambda e, text: _from_base64(to_string(text)),
     ("string", "isnullorempty"): lambda e, text: text is None or to_string(text) == "",

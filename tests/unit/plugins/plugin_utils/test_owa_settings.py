@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.exchange.owa_im.plugins.module_utils import owa_settings
-from ansible_collections.exchange.owa_im.plugins.module_utils.result_records import RecordError, parse_records
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _owa_settings as owa_settings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import RecordError, parse_records
 
 TP = "8210E17393B6E81AD0B3A75DD9161ABE1A93B695"
 

@@ -8,6 +8,8 @@ import datetime as dt
 import re
 import typing as t
 
+from ._owa_settings import clean_thumbprint
+
 # What the remote script reads of each certificate, in Exchange's property names.
 CERTIFICATE_PROPERTIES = ("Thumbprint", "Subject", "Issuer", "SerialNumber", "Services", "NotBefore", "NotAfter",
                           "Status", "IsSelfSigned", "CertificateDomains", "FriendlyName")
@@ -76,7 +78,7 @@ def find_by_issuer_and_serial(certificates: t.Sequence[t.Mapping[str, t.Any]], i
 
 def check_thumbprint(certificates: t.Sequence[t.Mapping[str, t.Any]], thumbprint: t.Optional[str]) -> t.Dict[str, t.Any]:
     """What a virtual directory's thumbprint points at on its own server: present, bound to IIS, valid, days left."""
-    wanted = re.sub(r"[\s:\u200e\u200f]", "", thumbprint or "").upper()
+    wanted = clean_thumbprint(thumbprint)
     found = next((c for c in certificates if (c.get("thumbprint") or "").upper() == wanted), None) if wanted else None
     return {
         "thumbprint": wanted or None,

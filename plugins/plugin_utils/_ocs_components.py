@@ -8,7 +8,7 @@ import re
 import typing as t
 from dataclasses import dataclass
 
-from .result_records import Records, indexed
+from ._records import Records, indexed
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,6 @@ COMPONENTS = (
     Component("web_service_provider", "CWAOWASSP.msi", "msi", "*Office Communications Server 2007 R2, Web Service Provider*"),
 )
 EXPANDER = "CWAOWASSPMain.msi"
-DEFAULT_EXPAND_DIRECTORY = "C:\\Web Service Provider Installer Package"
-DEFAULT_LOG_DIRECTORY = "C:\\Windows\\Temp"
 
 SUCCESS_CODES = (0, 3010, 1641)
 REBOOT_CODES = (3010, 1641)
@@ -83,3 +81,15 @@ def component_states(records: Records, phase: str) -> t.List[t.Dict[str, t.Any]]
         states.append({"name": component.name, "installed": bool(record.get("installed")),
                        "display_name": record.get("DisplayName"), "version": record.get("DisplayVersion")})
     return states
+
+
+def script_parameters(source: str, expand_directory: str, log_directory: str, check_mode: bool,
+                      detect_only: bool = False) -> t.Dict[str, t.Any]:
+    """The ocs_components.ps1 parameters: folders and mode, and the components as parallel lists."""
+    return {
+        "Source": source, "ExpandDirectory": expand_directory, "LogDirectory": log_directory,
+        "CheckMode": check_mode, "DetectOnly": detect_only,
+        "ComponentNames": [c.name for c in COMPONENTS], "ComponentFiles": [c.file_name for c in COMPONENTS],
+        "ComponentKinds": [c.kind for c in COMPONENTS], "ComponentPatterns": [c.display_name for c in COMPONENTS],
+        "Expander": EXPANDER, "SuccessCodes": [str(code) for code in SUCCESS_CODES],
+    }

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-import re
 import typing as t
-import xml.etree.ElementTree as ET
 
 
 class ExchangeError(Exception):
@@ -16,23 +14,6 @@ class ExchangeError(Exception):
         super().__init__(message)
         self.kind = kind
         self.exchange_message = exchange_message
-
-
-def clixml_errors(stderr: str) -> t.List[str]:
-    """The error lines of PowerShell's CLIXML stderr (as powershell.exe writes it under WinRM)."""
-    if not stderr.startswith("#< CLIXML"):
-        return [line for line in stderr.splitlines() if line.strip()]
-    lines: t.List[str] = []
-    for match in re.finditer(r"<Objs .*?</Objs>", stderr, re.S):
-        try:
-            root = ET.fromstring(match.group(0))
-        except ET.ParseError:
-            continue
-        for node in root.iter():
-            if node.tag.endswith("}S") and node.get("S") == "Error" and node.text:
-                text = re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), node.text)
-                lines.append(text.rstrip("\r\n"))
-    return lines
 
 
 def translate(error: t.Mapping[str, t.Any], server: str) -> ExchangeError:

@@ -4,10 +4,13 @@ import datetime as dt
 
 import pytest
 
-from ansible_collections.exchange.owa_im.plugins.module_utils import exchange_certificates as certs
-from ansible_collections.exchange.owa_im.plugins.module_utils import ocs_components, pool_consistency, rtm_web_config
-from ansible_collections.exchange.owa_im.plugins.module_utils.exchange_errors import clixml_errors, translate
-from ansible_collections.exchange.owa_im.plugins.module_utils.result_records import indexed
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates as certs
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _ocs_components as ocs_components
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _pool_consistency as pool_consistency
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _rtm_web_config as rtm_web_config
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import translate
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import clixml_errors
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, 0)
 

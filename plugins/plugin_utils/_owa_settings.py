@@ -29,11 +29,16 @@ class SettingError(ValueError):
     """A user's value that cannot be used; the message names the field and the fix."""
 
 
-def normalise_thumbprint(value: str, field: str = "instant_messaging_certificate_thumbprint") -> str:
-    cleaned = value
+def clean_thumbprint(value: t.Optional[str]) -> str:
+    """Without the spaces, colons and invisible marks copied along with it, in upper case; not validated."""
+    cleaned = value or ""
     for char in _INVISIBLE + " :\t":
         cleaned = cleaned.replace(char, "")
-    cleaned = cleaned.upper()
+    return cleaned.upper()
+
+
+def normalise_thumbprint(value: str, field: str = "instant_messaging_certificate_thumbprint") -> str:
+    cleaned = clean_thumbprint(value)
     if not _THUMBPRINT.match(cleaned):
         raise SettingError(
             "%s must be a certificate's SHA-1 thumbprint: 40 hexadecimal digits (spaces, colons and invisible marks "

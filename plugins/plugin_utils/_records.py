@@ -1,14 +1,20 @@
 # Copyright: (c) 2026, exchange.owa_im contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Strict parsing of the records our remote scripts write to stdout."""
+"""Result parsing: the records our remote scripts write to stdout, and PowerShell's CLIXML errors on stderr."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 import typing as t
+import xml.etree.ElementTree as ET
 
-from .powershell_script import RECORD_MARKER
+RECORD_MARKER = "OWAIM"
+
+# powershell.exe on .NET Framework can start its output with a UTF-8 byte order mark when the shell's code page is
+# 65001 (as Ansible's winrm connection opens it); it is no part of any record.
+_BYTE_ORDER_MARK = "\ufeff"
 
 
 class RecordError(Exception):
@@ -36,7 +42,7 @@ def parse_records(stdout: str) -> Records:
     """Parse ``OWAIM|record|field|kind|base64`` lines; any other non-blank line is an error."""
     records: Records = {}
     for number, raw in enumerate(stdout.splitlines(), start=1):
-        line = raw.strip()
+        line = raw.strip().lstrip(_BYTE_ORDER_MARK) if number == 1 else raw.strip()
         if not line:
             continue
         parts = line.split("|")
@@ -59,3 +65,32 @@ def indexed(records: Records, kind: str) -> t.List[t.Dict[str, t.Any]]:
         if prefix == kind and index.isdigit():
             found.append((int(index), fields))
     return [fields for _index, fields in sorted(found, key=lambda pair: pair[0])]
+
+
+_CLIXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def clixml_errors(stderr: str) -> t.List[str]:
+    """The error lines of PowerShell's CLIXML stderr (as powershell.exe writes it under WinRM), else its plain lines."""
+    text = stderr.lstrip(_BYTE_ORDER_MARK)
+    if not text.startswith("#< CLIXML"):
+        return [line for line in text.splitlines() if line.strip()]
+    lines: t.List[str] = []
+    # Each <Objs> document is found with str.find, in linear time whatever the server sends.
+    position = 0
+    while True:
+        start = text.find("<Objs", position)
+        if start < 0:
+            break
+        end = text.find("</Objs>", start)
+        if end < 0:
+            break
+        position = end + len("</Objs>")
+        try:
+            root = ET.fromstring(text[start:position])
+        except ET.ParseError:
+            continue
+        for node in root.iter():
+            if node.tag.endswith("}S") and node.get("S") == "Error" and node.text:
+                lines.append(_CLIXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), node.text).rstrip("\r\n"))
+    return lines

@@ -1,0 +1,45 @@
+# The Exchange Management Shell in this process, the server record, and the one rule for the IIS certificate.
+param()
+function Import-OwaImExchangeShell {
+    # Exchange 2010 registers the E2010 snap-in, 2013 and later the SnapIn one.
+    foreach ($owaImName in @('Microsoft.Exchange.Management.PowerShell.E2010', 'Microsoft.Exchange.Management.PowerShell.SnapIn')) {
+        if (Get-PSSnapin -Registered -Name $owaImName -ErrorAction SilentlyContinue) {
+            if (-not (Get-PSSnapin -Name $owaImName -ErrorAction SilentlyContinue)) { Add-PSSnapin $owaImName }
+            return
+        }
+    }
+    Out-OwaImError 'not_exchange' 'No Exchange Management Shell snap-in is registered on this server.' $null $null
+    exit 3
+}
+function Out-OwaImExchangeServer {
+    # Name, FQDN, version, and the server's clock: certificate validity is judged on it.
+    $owaImServer = Get-ExchangeServer -Identity $env:COMPUTERNAME
+    Out-OwaImField 'server' 'name' $owaImServer.Name
+    Out-OwaImField 'server' 'fqdn' $owaImServer.Fqdn
+    Out-OwaImField 'server' 'version' ([string]$owaImServer.AdminDisplayVersion)
+    Out-OwaImField 'server' 'now' ((Get-Date).ToString('s'))
+}
+function Select-OwaImIisCertificate($Certificates) {
+    # Bound to IIS, status Valid, valid on the server's clock; a CA-issued certificate beats a self-signed one (OCS
+    # would not trust it), then the one that lives longest. $null when none qualifies.
+    $owaImNow = Get-Date
+    $owaImChosen = $null
+    foreach ($owaImCandidate in @($Certificates)) {
+        if ((([string]$owaImCandidate.Services) -match '(^|, )IIS(,|$)') -and ([string]$owaImCandidate.Status -eq 'Valid') -and
+            ($owaImCandidate.NotBefore -le $owaImNow) -and ($owaImCandidate.NotAfter -ge $owaImNow)) {
+            if (($null -eq $owaImChosen) -or ($owaImChosen.IsSelfSigned -and -not $owaImCandidate.IsSelfSigned) -or
+                (($owaImChosen.IsSelfSigned -eq $owaImCandidate.IsSelfSigned) -and ($owaImCandidate.NotAfter -gt $owaImChosen.NotAfter))) {
+                $owaImChosen = $owaImCandidate
+            }
+        }
+    }
+    return $owaImChosen
+}
+function ConvertTo-OwaImThumbprint([string]$Value) {
+    # The same cleaning as the controller's: spaces, colons, tabs and invisible marks copied with a thumbprint go.
+    foreach ($owaImMark in @(' ', ':', "`t", [string][char]0x200E, [string][char]0x200F, [string][char]0x200B, [string][char]0x200C,
+                             [string][char]0x200D, [string][char]0xFEFF, [string][char]0x00A0)) {
+        $Value = $Value.Replace($owaImMark, '')
+    }
+    return $Value.ToUpper()
+}

@@ -1,0 +1,74 @@
+# owa_virtual_directory: read the OWA virtual directory, compare, change what differs, read it back; one process.
+# $Manage names the properties the task sets; the values arrive in the four parameters after it ('' clears a name or
+# thumbprint). With $DiscoverCertificate the thumbprint is this server's IIS certificate, chosen here.
+param(
+    [string]$Identity,
+    [string[]]$Manage,
+    [bool]$Enabled,
+    [string]$Type,
+    [string]$ServerName,
+    [string]$Thumbprint,
+    [bool]$CheckMode,
+    [bool]$VerifyCertificate,
+    [bool]$DiscoverCertificate,
+    [string[]]$SettingProperties,
+    [string[]]$CertificateProperties
+)
+Import-OwaImExchangeShell
+Out-OwaImExchangeServer
+if ($Identity -eq '') { $Identity = $env:COMPUTERNAME + '\owa (Default Web Site)' }
+# A wildcard or an ambiguous identity can match many directories: change nothing unless exactly one matched.
+$owaImFound = @(Get-OwaVirtualDirectory -Identity $Identity -ADPropertiesOnly)
+if ($owaImFound.Count -ne 1) {
+    Out-OwaImError 'identity_count' ([string]$owaImFound.Count) $null $null
+    exit 4
+}
+$owaImVd = $owaImFound[0]
+Out-OwaImField 'before' 'Identity' ([string]$owaImVd.Identity)
+Out-OwaImObject 'before' $owaImVd $SettingProperties
+
+$owaImDesired = @{}
+if ($Manage -contains 'InstantMessagingEnabled') { $owaImDesired['InstantMessagingEnabled'] = $Enabled }
+if ($Manage -contains 'InstantMessagingType') { $owaImDesired['InstantMessagingType'] = $Type }
+if ($Manage -contains 'InstantMessagingServerName') {
+    $owaImDesired['InstantMessagingServerName'] = $null
+    if ($ServerName -ne '') { $owaImDesired['InstantMessagingServerName'] = $ServerName }
+}
+if ($Manage -contains 'InstantMessagingCertificateThumbprint') {
+    $owaImDesired['InstantMessagingCertificateThumbprint'] = $null
+    if ($Thumbprint -ne '') { $owaImDesired['InstantMessagingCertificateThumbprint'] = $Thumbprint }
+}
+if ($DiscoverCertificate) {
+    $owaImIis = Select-OwaImIisCertificate @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)
+    if ($null -eq $owaImIis) {
+        $owaImSeen = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME | ForEach-Object {
+            [string]$_.Thumbprint + ' (' + [string]$_.Services + ', ' + [string]$_.Status + ')' })
+        Out-OwaImError 'no_iis_certificate' ($owaImSeen -join '; ') $null $null
+        exit 5
+    }
+    Out-OwaImObject 'certificate' $owaImIis $CertificateProperties
+    $owaImDesired['InstantMessagingCertificateThumbprint'] = [string]$owaImIis.Thumbprint
+}
+elseif ($VerifyCertificate -and ($Thumbprint -ne '')) {
+    $owaImCertificate = @(Get-ExchangeCertificate -Thumbprint $Thumbprint -ErrorAction SilentlyContinue)
+    if ($owaImCertificate.Count -eq 0) {
+        Out-OwaImError 'certificate_missing' $Thumbprint $null $null
+        exit 5
+    }
+    Out-OwaImObject 'certificate' $owaImCertificate[0] $CertificateProperties
+}
+
+# Exchange compares these as text, case-insensitively; a thumbprint without what a copy adds to it.
+$owaImChanges = @{}
+foreach ($owaImName in @($owaImDesired.Keys)) {
+    $owaImCurrent = [string]$owaImVd.$owaImName
+    if ($owaImName -eq 'InstantMessagingCertificateThumbprint') { $owaImCurrent = ConvertTo-OwaImThumbprint $owaImCurrent }
+    if ($owaImCurrent -ne [string]$owaImDesired[$owaImName]) { $owaImChanges[$owaImName] = $owaImDesired[$owaImName] }
+}
+foreach ($owaImKey in $owaImChanges.Keys) { Out-OwaImField 'change' $owaImKey $owaImChanges[$owaImKey] }
+if ($CheckMode) { exit 0 }
+if ($owaImChanges.Count -gt 0) {
+    Set-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) @owaImChanges -Confirm:$false -WarningAction SilentlyContinue
+    $owaImVd = Get-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) -ADPropertiesOnly
+}
+Out-OwaImObject 'after' $owaImVd $SettingProperties
