@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import EXCHANGE_CERTIFICATE_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings, _query
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
 
@@ -14,6 +14,7 @@ class ActionModule(ExchangeActionBase):
     argument_spec = EXCHANGE_CERTIFICATE_INFO_SPEC
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        query = _query.compile_query(params.get("query"))
         thumbprint = None
         if params.get("thumbprint"):
             try:
@@ -38,4 +39,4 @@ class ActionModule(ExchangeActionBase):
         }
         if params.get("issuer"):
             result["matched_certificate"] = _certificates.find_by_issuer_and_serial(certificates, params["issuer"], params["serial_number"])
-        return result
+        return _query.with_query_result(result, query)

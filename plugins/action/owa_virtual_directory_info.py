@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings, _query
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_INFO_SPEC
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase
@@ -33,6 +33,7 @@ class ActionModule(ExchangeActionBase):
     argument_spec = OWA_VIRTUAL_DIRECTORY_INFO_SPEC
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        query = _query.compile_query(params.get("query"))
         records = self.run_exchange_script("owa_virtual_directory_info", {
             "Scope": params["scope"], "Identity": params.get("identity") or "",
             "IncludeCertificates": params["include_certificates"], "IncludeMailboxPolicies": params["include_mailbox_policies"],
@@ -57,4 +58,4 @@ class ActionModule(ExchangeActionBase):
                                  "instant_messaging_type": record.get("InstantMessagingType"), "is_default": record.get("IsDefault")})
             result["mailbox_policies"] = policies
             result["policies_disabling_im"] = [p["name"] for p in policies if p["instant_messaging_enabled"] is False]
-        return result
+        return _query.with_query_result(result, query)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_WEB_CONFIG_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _rtm_web_config
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _query, _rtm_web_config
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 
 
@@ -13,6 +13,10 @@ class ActionModule(ExchangeActionBase):
     argument_spec = OWA_WEB_CONFIG_INFO_SPEC
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        query = _query.compile_query(params.get("query"))
+        return _query.with_query_result(self.read(params), query)
+
+    def read(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
         records = self.run_exchange_script("owa_web_config_info", {"Path": params.get("path") or ""})
         web_config = records.get("web_config", {})
         server = records.get("server", {}).get("name")

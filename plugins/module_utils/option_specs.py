@@ -20,12 +20,14 @@ OWA_VIRTUAL_DIRECTORY_INFO_SPEC = {
     "identity": {"type": "str"},
     "include_certificates": {"type": "bool", "default": False},
     "include_mailbox_policies": {"type": "bool", "default": False},
+    "query": {"type": "str"},
 }
 
 EXCHANGE_CERTIFICATE_INFO_SPEC = {
     "thumbprint": {"type": "str"},
     "issuer": {"type": "str"},
     "serial_number": {"type": "str"},
+    "query": {"type": "str"},
 }
 
 OCS_COMPONENTS_SPEC = {
@@ -35,7 +37,9 @@ OCS_COMPONENTS_SPEC = {
     "state": {"type": "str", "choices": ["present"], "default": "present"},
 }
 
-OCS_COMPONENTS_INFO_SPEC: dict = {}
+OCS_COMPONENTS_INFO_SPEC = {
+    "query": {"type": "str"},
+}
 
 IIS_RESTART_SPEC = {
     "method": {"type": "str", "choices": ["iisreset", "recycle_app_pool"], "default": "iisreset"},
@@ -49,4 +53,5 @@ SERVER_RESTART_SPEC = {
 
 OWA_WEB_CONFIG_INFO_SPEC = {
     "path": {"type": "str"},
+    "query": {"type": "str"},
 }

@@ -23,6 +23,16 @@ options:
   serial_number:
     description: Serial number to match, with or without the spaces RTM's C(IMCertificateSerialNumber) had. Needs O(issuer).
     type: str
+  query:
+    description:
+      - A JMESPath expression, evaluated on the controller over this module's whole result (the keys under RETURN);
+        its value is returned as RV(query_result) and the other keys stay as they are.
+      - The expression is checked (syntax, function names, number of arguments) before anything runs on the server, so
+        a malformed one fails the task without contacting the server. Literals go in backticks (C(`false`), C(`30`)),
+        strings in single quotes (C('IIS')).
+      - Needs the Python library C(jmespath) in the Python that runs Ansible. An empty string is the same as no query.
+    type: str
+    version_added: 1.0.0
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.attributes.info
@@ -39,6 +49,21 @@ EXAMPLES = r"""
   exchange.owa_im.owa_virtual_directory:
     instant_messaging_certificate_thumbprint: "{{ certs.iis_certificate.thumbprint }}"
   when: certs.iis_certificate is not none
+
+- name: Certificates that have expired or expire within 30 days
+  exchange.owa_im.exchange_certificate_info:
+    query: "certificates[?days_left < `30`].{thumbprint: thumbprint, subject: subject, days_left: days_left}"
+  register: expiring
+
+- name: Warn about them
+  ansible.builtin.debug:
+    msg: "{{ item.subject }} ({{ item.thumbprint }}): {{ item.days_left }} days left"
+  loop: "{{ expiring.query_result }}"
+
+- name: Thumbprints of the certificates enabled for IIS and valid today
+  exchange.owa_im.exchange_certificate_info:
+    query: "certificates[?contains(services, 'IIS') && valid_now].thumbprint"
+  register: iis_thumbprints
 """
 
 RETURN = r"""
@@ -110,6 +135,13 @@ matched_certificate:
   description: The certificate with O(issuer) and O(serial_number), or null when this server has none.
   returned: when O(issuer) is given
   type: dict
+query_result:
+  description:
+    - The value of O(query) over this module's result as it is without RV(query_result); a list, an object, a string,
+      a number, a boolean or null, as the expression makes it.
+  returned: when O(query) is given
+  type: raw
+  sample: [{"thumbprint": "0C9D1E5B7A3F2E4D6C8B0A1F3E5D7C9B1A2F4E6D", "subject": "CN=cas01.contoso.com", "days_left": 12}]
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

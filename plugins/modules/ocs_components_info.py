@@ -11,7 +11,17 @@ description:
   - Reads the uninstall registry of the server for the three components M(exchange.owa_im.ocs_components) installs
     (Visual C++ 2008 x64 redistributable, UCMA 2.0 core redistributable, OCS web service provider), in one remote
     PowerShell process without the Exchange snap-in. Changes nothing.
-options: {}
+options:
+  query:
+    description:
+      - A JMESPath expression, evaluated on the controller over this module's whole result (the keys under RETURN);
+        its value is returned as RV(query_result) and the other keys stay as they are.
+      - The expression is checked (syntax, function names, number of arguments) before anything runs on the server, so
+        a malformed one fails the task without contacting the server. Literals go in backticks (C(`false`), C(`30`)),
+        strings in single quotes (C('IIS')).
+      - Needs the Python library C(jmespath) in the Python that runs Ansible. An empty string is the same as no query.
+    type: str
+    version_added: 1.0.0
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.attributes.info
@@ -23,6 +33,21 @@ EXAMPLES = r"""
 - name: Which OCS components are installed
   exchange.owa_im.ocs_components_info:
   register: components
+
+- name: The components this server still lacks
+  exchange.owa_im.ocs_components_info:
+    query: "components[?!installed].name"
+  register: missing
+
+- name: Install them where any is missing
+  exchange.owa_im.ocs_components:
+    source: \\fs01.contoso.com\ocs
+  when: missing.query_result | length > 0
+
+- name: Name and version of each installed component
+  exchange.owa_im.ocs_components_info:
+    query: "components[?installed].{name: name, version: version}"
+  register: versions
 """
 
 RETURN = r"""
@@ -42,6 +67,13 @@ all_installed:
   description: Whether all three are installed.
   returned: success
   type: bool
+query_result:
+  description:
+    - The value of O(query) over this module's result as it is without RV(query_result); a list, an object, a string,
+      a number, a boolean or null, as the expression makes it.
+  returned: when O(query) is given
+  type: raw
+  sample: [web_service_provider]
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

@@ -32,6 +32,16 @@ options:
     description: Also list the OWA mailbox policies and which of them disable instant messaging.
     type: bool
     default: false
+  query:
+    description:
+      - A JMESPath expression, evaluated on the controller over this module's whole result (the keys under RETURN);
+        its value is returned as RV(query_result) and the other keys stay as they are.
+      - The expression is checked (syntax, function names, number of arguments) before anything runs on the server, so
+        a malformed one fails the task without contacting the server. Literals go in backticks (C(`false`), C(`30`)),
+        strings in single quotes (C('IIS')).
+      - Needs the Python library C(jmespath) in the Python that runs Ansible. An empty string is the same as no query.
+    type: str
+    version_added: 1.0.0
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.attributes.info
@@ -51,6 +61,32 @@ EXAMPLES = r"""
     scope: organization
   run_once: true
   register: organisation
+
+- name: Which servers of the organisation have OWA instant messaging turned off
+  exchange.owa_im.owa_virtual_directory_info:
+    scope: organization
+    query: "virtual_directories[?instant_messaging_enabled == `false`].server"
+  run_once: true
+  register: im_off
+
+- name: Name them
+  ansible.builtin.debug:
+    msg: "OWA IM is off on {{ im_off.query_result | join(', ') }}"
+  when: im_off.query_result | length > 0
+
+# "!" binds tighter than ".": !certificate.usable_for_im would read as (!certificate).usable_for_im.
+- name: This server's directories whose IM certificate is unusable or expires within 30 days
+  exchange.owa_im.owa_virtual_directory_info:
+    include_certificates: true
+    query: "virtual_directories[?certificate.usable_for_im != `true` || certificate.days_left < `30`].identity"
+  register: certificate_problems
+
+- name: One line per directory of the organisation, for a report
+  exchange.owa_im.owa_virtual_directory_info:
+    scope: organization
+    query: "virtual_directories[].{server: server, enabled: instant_messaging_enabled, ocs: instant_messaging_server_name}"
+  run_once: true
+  register: summary
 """
 
 RETURN = r"""
@@ -93,6 +129,13 @@ policies_disabling_im:
   type: list
   elements: str
   sample: [Contractors]
+query_result:
+  description:
+    - The value of O(query) over this module's result as it is without RV(query_result); a list, an object, a string,
+      a number, a boolean or null, as the expression makes it.
+  returned: when O(query) is given
+  type: raw
+  sample: [CAS02]
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

@@ -17,6 +17,16 @@ options:
   path:
     description: The web.config to read. Defaults to C($env:ExchangeInstallPath\ClientAccess\Owa\web.config) on the server.
     type: str
+  query:
+    description:
+      - A JMESPath expression, evaluated on the controller over this module's whole result (the keys under RETURN);
+        its value is returned as RV(query_result) and the other keys stay as they are.
+      - The expression is checked (syntax, function names, number of arguments) before anything runs on the server, so
+        a malformed one fails the task without contacting the server. Literals go in backticks (C(`false`), C(`30`)),
+        strings in single quotes (C('IIS')).
+      - Needs the Python library C(jmespath) in the Python that runs Ansible. An empty string is the same as no query.
+    type: str
+    version_added: 1.0.0
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.attributes.info
@@ -28,6 +38,16 @@ EXAMPLES = r"""
 - name: Read the RTM-era IM settings
   exchange.owa_im.owa_web_config_info:
   register: rtm
+
+- name: The OCS pool an Exchange 2010 RTM web.config names, or null
+  exchange.owa_im.owa_web_config_info:
+    query: "im_settings.pool_name"
+  register: rtm_pool
+
+- name: What the migration needs to know, in one object per server
+  exchange.owa_im.owa_web_config_info:
+    query: "{server: server, pool: im_settings.pool_name, issuer: im_settings.certificate_issuer, mappable: mappable, reason: reason}"
+  register: rtm_summary
 """
 
 RETURN = r"""
@@ -59,6 +79,13 @@ reason:
   description: Why the settings cannot be mapped, or null.
   returned: success
   type: str
+query_result:
+  description:
+    - The value of O(query) over this module's result as it is without RV(query_result); a list, an object, a string,
+      a number, a boolean or null, as the expression makes it.
+  returned: when O(query) is given
+  type: raw
+  sample: ocspool.contoso.com
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target
