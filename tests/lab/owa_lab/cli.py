@@ -26,6 +26,8 @@ FAULTS = {
     "refuse": ("refuse_connections", bool), "drop_mid_command": ("drop_mid_command", bool),
     "http_500": ("http_500", bool), "ad_unreachable_ntlm": ("ad_unreachable_ntlm", bool),
     "installer_fail": ("installer_fail", str),
+    "no_exchange_install_path": ("no_exchange_install_path", bool),
+    "drop_reply_after_shutdown": ("drop_reply_after_shutdown", bool),
 }
 
 
@@ -57,7 +59,8 @@ def up(args: argparse.Namespace) -> int:
     store.write("lab.json", {"servers": organisation.server_names(args.servers), "version": args.version, "credentials": credentials,
                              "user": "administrator", "iis_reset_seconds": args.reset_seconds, "app_pool_recycle_seconds": 0.2,
                              "reboot_seconds": args.reboot_seconds, "started": time.time(),
-                             "ready": False})
+                             "hung_process_seconds": args.hung_seconds, "ready": False})
+    organisation.write_controller_installers(state / "installers")
     if args.seed:
         for line in organisation.apply_seed(store, yaml.safe_load(Path(args.seed).read_text(encoding="utf-8")) or {}):
             print(f"seeded {line}")
@@ -106,6 +109,8 @@ def write_inventory(store: Store, path: Path, connection: str = "winrm") -> None
         }
     inventory = {"all": {"children": {"cas_servers": {"hosts": hosts, "vars": {
         **connection_vars, "owa_lab_state": str(store.root.resolve()),
+        # A folder on this machine (the Ansible controller) with the installers an administrator downloaded.
+        "owa_lab_installers": str(store.path("installers").resolve()),
     }}}}}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# Written by owa-lab up: a simulated Exchange organisation on this machine.\n"
@@ -244,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password", help="the administrator's password (default: random)")
     p.add_argument("--reset-seconds", type=float, default=1.0, help="how long an iisreset keeps a server out of service")
     p.add_argument("--reboot-seconds", type=float, default=2.0, help="how long a restart (shutdown /r) keeps a server away")
+    p.add_argument("--hung-seconds", type=float, default=2.0,
+                   help="how long the lab waits for a program that on Windows would never end (a setup dialog) before it says so")
     p.add_argument("--connection", choices=["winrm", "psrp"], default="winrm",
                    help="the Ansible connection the inventory uses: winrm (pywinrm) or psrp (pypsrp, PowerShell remoting)")
     p.set_defaults(run=up)
@@ -272,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ad-unreachable-ntlm", action=argparse.BooleanOptionalAction,
                    help="Active Directory unreachable from NTLM sessions (the second hop)")
     p.add_argument("--installer-fail", help="name of an installer that fails with 1603")
+    p.add_argument("--no-exchange-install-path", action=argparse.BooleanOptionalAction,
+                   help="PowerShell sessions lack $env:ExchangeInstallPath (a WinRM service started before Exchange setup)")
+    p.add_argument("--drop-reply-after-shutdown", action=argparse.BooleanOptionalAction,
+                   help="cut the connection instead of answering a command that started a restart (shutdown /r)")
     p.add_argument("--clear", action="store_true", help="clear this server's faults first")
     p.set_defaults(run=fault)
     args = parser.parse_args(argv)

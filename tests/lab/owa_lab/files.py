@@ -8,6 +8,7 @@ or a package record (``{"package": "ucmaredist"}``) standing for an installer's 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from typing import Any
 
 from .exchange.cmdlets import Session
@@ -28,6 +29,83 @@ def normalise(path: str) -> str:
 
 def is_unc(path: str) -> bool:
     return normalise(path).startswith("\\\\")
+
+
+# Authentication whose credentials the server cannot pass on to a file server (the second hop): an NTLM network logon
+# holds no password or ticket to sign in elsewhere with, and Basic works with local accounts only. Kerberos with
+# delegation and CredSSP could, but the lab has neither (see tests/lab/README.md, "The second hop").
+NO_DELEGATION = ("ntlm", "basic")
+
+
+def unc_denied(session: Session, path: str) -> bool:
+    """A share this session cannot reach: every UNC path, from a session whose credentials cannot be delegated."""
+    return is_unc(path) and session.auth.lower() in NO_DELEGATION
+
+
+# ----- file bytes --------------------------------------------------------------------------------
+PACKAGE_MARKER = b"owa-lab installer package: "
+
+
+def package_bytes(key: str, size: int = 200 * 1024) -> bytes:
+    """The bytes the lab stands for installer package ``key`` with: a marker line, then filler (not a real MSI)."""
+    head = PACKAGE_MARKER + key.encode("ascii") + b"\r\n"
+    filler = hashlib.sha256(key.encode()).digest() * (size // 32 + 1)
+    return head + filler[: max(size - len(head), 0)]
+
+
+def package_of_bytes(data: bytes) -> str | None:
+    if data.startswith(PACKAGE_MARKER):
+        return data[len(PACKAGE_MARKER):data.find(b"\r\n")].decode("ascii", "replace")
+    return None
+
+
+def _blob_path(session: Session, digest: str) -> Any:
+    return session.store.path("blobs", digest)
+
+
+def write_bytes(session: Session, path: str, data: bytes) -> None:
+    """A file of bytes (what [IO.File] writes); kept beside the state, named by its SHA-1."""
+    digest = hashlib.sha1(data).hexdigest()
+    target = _blob_path(session, digest)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.write_bytes(data)
+    write(session, path, {"blob": digest, "size": len(data)})
+
+
+def read_bytes(session: Session, path: str) -> bytes | None:
+    """A file's bytes: text is UTF-8 (with the BOM its record names, if any), a package record its package's bytes."""
+    return content_bytes(session, read(session, path))
+
+
+def content_bytes(session: Session, content: Any) -> bytes | None:
+    if content is None:
+        return None
+    if isinstance(content, str):
+        return content.encode("utf-8")
+    if isinstance(content, dict) and "blob" in content:
+        return _blob_path(session, content["blob"]).read_bytes()
+    if isinstance(content, dict) and "package" in content:
+        return package_bytes(str(content["package"]))
+    if isinstance(content, dict) and "text" in content:
+        return str(content["text"]).encode(str(content.get("encoding", "utf-8")))
+    return b""
+
+
+def remove(session: Session, path: str) -> None:
+    if is_unc(path):
+        with session.store.edit_directory() as directory:
+            directory.setdefault("shares", {}).pop(_find(directory.get("shares", {}), path) or "", None)
+        return
+    with session.store.edit_host(session.server) as host:
+        host.setdefault("files", {}).pop(_find(host.get("files", {}), path) or "", None)
+
+
+def make_folder(session: Session, path: str) -> None:
+    with session.store.edit_host(session.server) as host:
+        folders = host.setdefault("folders", [])
+        if normalise(path).lower() not in (f.lower() for f in folders):
+            folders.append(normalise(path))
 
 
 def _table(session: Session, path: str) -> dict[str, Any]:
@@ -71,6 +149,8 @@ def is_folder(session: Session, path: str) -> bool:
     if not is_unc(path) and any(wanted == folder.lower() for folder in STANDARD_FOLDERS):
         return True
     if not is_unc(path) and wanted == session.version.install_path.lower():
+        return True
+    if not is_unc(path) and any(wanted == normalise(f).lower() for f in session.store.host(session.server).get("folders", [])):
         return True
     prefix = wanted + "\\"
     return any(normalise(key).lower().startswith(prefix) for key in _table(session, path))

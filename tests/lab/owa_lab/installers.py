@@ -20,6 +20,30 @@ EXPANDED_FOLDER = "C:\\Web Service Provider Installer Package"
 _CODES = uuid.UUID("6f1c0d47-3b44-4f33-9a7e-7c0a0f5f0f11")
 
 
+# How long owa-lab waits for a process that on Windows would never end before it gives up (see NeverExits).
+HUNG_PROCESS_SECONDS = 2.0
+
+
+class NeverExits(Exception):
+    """A program that on Windows would not end: a setup program showing a dialog in a WinRM session, where no desktop
+    is seen and no one can click. Windows would wait for it for ever (Start-Process -Wait, cmd.exe, WinRM's Receive);
+    owa-lab waits its own bounded time (lab.json ``hung_process_seconds``) and then says so, in its own words."""
+
+    def __init__(self, program: str, reason: str) -> None:
+        super().__init__(f"{program}: {reason}")
+        self.program = program
+        self.reason = reason
+
+    def message(self, seconds: float) -> str:
+        return (f"owa-lab: {self.program} had not exited after {seconds:g} s and never will: {self.reason} On Windows this "
+                "command would wait for ever; owa-lab ends it here, with exit code 259 (STILL_ACTIVE), which no real server "
+                "returns for it.")
+
+
+def hung_seconds(session: Session) -> float:
+    return float(session.store.lab().get("hung_process_seconds", HUNG_PROCESS_SECONDS))
+
+
 @dataclass(frozen=True)
 class Package:
     key: str
@@ -28,6 +52,9 @@ class Package:
     version: str
     requires: tuple[str, ...] = ()
     expands_to: dict[str, str] = field(default_factory=dict)   # file name -> package key
+    # A setup .exe's command-line switches (lower case) and which of them need no one at the screen.
+    switches: tuple[str, ...] = ()
+    unattended: tuple[str, ...] = ()
 
     @property
     def product_code(self) -> str:
@@ -36,7 +63,10 @@ class Package:
 
 
 PACKAGES = {p.key: p for p in [
-    Package("vcredist_x64", "exe", "Microsoft Visual C++ 2008 Redistributable - x64 9.0.30729.4148", "9.0.30729.4148"),
+    # The Visual C++ 2008 SP1 redistributable (ATL security update build): /q (quiet) and /qb (progress only, unattended)
+    # are its switches; /norestart, /log and /passive are the 2010-and-later packages' (see tests/lab/README.md).
+    Package("vcredist_x64", "exe", "Microsoft Visual C++ 2008 Redistributable - x64 9.0.30729.4148", "9.0.30729.4148",
+            switches=("/q", "/qb"), unattended=("/q", "/qb")),
     Package("ucmaredist", "msi", "Microsoft Office Communications Server 2007 R2, Microsoft Unified Communications Managed API 2.0, Core Redist 64-bit",
             "3.5.6907.0"),
     Package("cwaowassp", "msi", "Microsoft Office Communications Server 2007 R2, Web Service Provider", "3.5.6907.0",
@@ -47,9 +77,13 @@ PACKAGES = {p.key: p for p in [
 
 
 def package_at(session: Session, path: str) -> Package | None:
+    """The package a file holds, known by its content (a package record, or bytes that start with a package marker)."""
     content = files.read(session, path)
     if isinstance(content, dict) and content.get("package") in PACKAGES:
         return PACKAGES[content["package"]]
+    if isinstance(content, dict) and "blob" in content:
+        key = files.package_of_bytes((files.content_bytes(session, content) or b"")[:200])
+        return PACKAGES.get(key or "")
     return None
 
 
@@ -70,7 +104,7 @@ def _forced_failure(session: Session, file_name: str, package: Package) -> tuple
         return 1603, ("Error 1722. There is a problem with this Windows Installer package. A program run as part of the setup "
                       f"did not finish as expected. ({package.display_name})")
     for name, setting in session.store.host(session.server).get("installers", {}).items():
-        if name.lower() in names:
+        if name.lower() in names and set(setting) != {"dialog"}:
             return int(setting.get("exit_code", 1603)), str(setting.get("message", "Error 1603. A fatal error occurred during installation."))
     return None
 
@@ -92,6 +126,15 @@ class _Log:
 def install(session: Session, path: str, log_path: str | None, quiet: bool) -> int:
     """Install the package at ``path``; returns the installer's exit code."""
     log = _Log(session, log_path)
+    if files.unc_denied(session, path):
+        # Windows Installer opens the package as this session's user, who has no credentials for the file server.
+        log.add(f"Note: 1: 1309 2: 5 3: {path}")
+        log.add("Product: (unknown) -- Error 1619. This installation package could not be opened. Verify that the package exists "
+                "and that you can access it, or contact the application vendor to verify that this is a valid Windows Installer "
+                "package.")
+        log.close(1619)
+        session.store.log(session.server, "install", package=None, file=path, exit_code=1619, reason="second hop")
+        return 1619
     package = package_at(session, path)
     if package is None:
         log.add(f"Note: 1: 1309 2: 5 3: {path}")
@@ -212,16 +255,24 @@ def msiexec(session: Session, words: list[str]) -> tuple[int, list[str]]:
 
 
 def setup_exe(session: Session, path: str, words: list[str]) -> tuple[int, list[str]]:
-    """A setup .exe (vcredist_x64.exe): ``/q`` or ``/quiet`` for silence, ``/norestart``, ``/log FILE`` or ``/l FILE``."""
-    quiet, log_path, index = False, None, 0
-    while index < len(words):
-        lowered = words[index].strip('"').lower()
-        if lowered in ("/q", "/quiet", "/passive", "/qn"):
-            quiet = True
-        elif lowered in ("/log", "/l") and index + 1 < len(words):
-            log_path = words[index + 1].strip('"')
-            index += 1
-        elif lowered not in ("/norestart", "/promptrestart"):
-            return 1639, []
-        index += 1
-    return install(session, path, log_path, quiet), []
+    """A setup .exe (vcredist_x64.exe) with the switches its package documents.
+
+    A switch the package does not know gets its usage message box, and no switch at all gets its setup wizard: either
+    waits for a click that no one in a WinRM session can give, so the program never ends (NeverExits).
+    """
+    package = package_at(session, path)
+    name = files.normalise(path).rsplit("\\", 1)[-1]
+    switches = [w.strip('"').lower() for w in words]
+    known = package.switches if package is not None else ()
+    unknown = [w for w in switches if w not in known]
+    session.store.log(session.server, "setup-exe", file=name, switches=switches, unknown=unknown)
+    if unknown:
+        raise NeverExits(name, f"it does not know the switch {unknown[0]} and shows its usage message box, which waits for a click "
+                               "on a desktop no one sees.")
+    if not any(w in package.unattended for w in switches):
+        raise NeverExits(name, "without /q or /qb it shows its setup wizard, which waits for a click on a desktop no one sees.")
+    for setting_name, setting in session.store.host(session.server).get("installers", {}).items():
+        if setting_name.lower() in (name.lower(), package.key.lower()) and setting.get("dialog"):
+            # A seed: this setup program stops at a dialog even with its quiet switch (a reboot or files-in-use prompt).
+            raise NeverExits(name, f"it waits at a dialog ({setting['dialog']}) on a desktop no one sees.")
+    return install(session, path, None, True), []

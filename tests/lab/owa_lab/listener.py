@@ -25,7 +25,7 @@ from .process import run as run_command_line
 from .psrp import PsrpService, is_psrp
 from .store import Store
 from .windows import iis_available
-from .wsman import Fault, ShellService, fault_envelope
+from .wsman import DropReply, Fault, ShellService, fault_envelope
 
 BOUNDARY = b"--Encrypted Boundary"
 PROTOCOL = b"application/HTTP-SPNEGO-session-encrypted"
@@ -45,11 +45,18 @@ class CasServer:
     def _run(self, shell: Any, command_line: str, stdin: bytes | None = None) -> tuple[bytes, bytes, int]:
         directory = self.store.directory()
         version = VERSIONS[directory["servers"][self.name]["version"]]
-        latency = float(self.store.faults(self.name).get("latency_seconds", 0) or 0)
+        faults = self.store.faults(self.name)
+        latency = float(faults.get("latency_seconds", 0) or 0)
         if latency:
             time.sleep(latency)
-        return run_command_line(Session(self.store, self.name, version, shell.auth, shell.user), command_line,
-                                stdin=stdin, codepage=shell.codepage)
+        restart_before = self.store.host(self.name).get("down_from")
+        result = run_command_line(Session(self.store, self.name, version, shell.auth, shell.user), command_line,
+                                  stdin=stdin, codepage=shell.codepage)
+        if faults.get("drop_reply_after_shutdown") and self.store.host(self.name).get("down_from") != restart_before:
+            # The restart was accepted (shutdown.exe exited 0) but its answer never reaches the client.
+            self.store.log(self.name, "reply-dropped", reason="restart under way")
+            raise DropReply()
+        return result
 
     def _psrp_session(self, user: str, auth: str) -> Session:
         version = VERSIONS[self.store.directory()["servers"][self.name]["version"]]
@@ -197,9 +204,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             status = 200
         except Fault as fault:
             reply, status = fault_envelope(fault, cas.name), 500
-        except _DropConnection:
+        except (_DropConnection, DropReply) as dropped:
             # Let the command finish on the server, as a real one would, then cut the connection.
-            time.sleep(0.3)
+            if isinstance(dropped, _DropConnection):
+                time.sleep(0.3)
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from . import certificates
-from .exchange.versions import VERSIONS
+from .exchange.versions import VERSIONS, setup_key
+from .files import package_bytes
 from .store import Store
 
 
@@ -69,6 +70,9 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -
             ],
             "products": {},
             "files": {VERSIONS[version].install_path + "\\ClientAccess\\Owa\\web.config": OWA_WEB_CONFIG},
+            # Exchange setup records its install path in the registry too (MsiInstallPath, with a trailing backslash).
+            "registry": {setup_key(VERSIONS[version]): {"MsiInstallPath": VERSIONS[version].install_path + "\\",
+                                                        "MsiProductMajor": 14 if version.startswith("2010") else 15}},
             "exchange_installed": True,
         }
         store.write(f"hosts/{name}.json", host)
@@ -89,6 +93,18 @@ def _vdir(name: str, fqdn: str, version: str) -> dict[str, Any]:
             "InstantMessagingEnabled": False, "InstantMessagingType": "None", "InstantMessagingServerName": None,
             "InstantMessagingCertificateThumbprint": None, "InternalUrl": f"https://{fqdn}/owa", "ExternalUrl": None,
             "path": VERSIONS[version].install_path + "\\ClientAccess\\owa", "WhenCreated": created, "WhenChanged": created}
+
+
+# What an administrator downloads and keeps on the Ansible controller: the OCS 2007 R2 web service provider package.
+CONTROLLER_INSTALLERS = {"CWAOWASSPMain.msi": "cwaowasspmain"}
+
+
+def write_controller_installers(folder: Path, names: dict[str, str] | None = None) -> Path:
+    """The lab's installer files (their bytes stand for the packages; see files.package_bytes) in a controller folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, key in (names or CONTROLLER_INSTALLERS).items():
+        (folder / name).write_bytes(package_bytes(key))
+    return folder
 
 
 def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
@@ -121,6 +137,8 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
                 host.setdefault("certificates", []).extend(settings["certificates"])
             if "exchange_installed" in settings:
                 host["exchange_installed"] = bool(settings["exchange_installed"])
+            if "exchange_install_path_missing" in settings:
+                host["exchange_install_path_missing"] = bool(settings["exchange_install_path_missing"])
             if "installers" in settings:
                 host.setdefault("installers", {}).update(settings["installers"])
         done.append(f"server {name.upper()}: {sorted(settings)}")

@@ -14,7 +14,9 @@ import time
 from typing import Any
 from xml.sax.saxutils import escape
 
+from . import dotnet
 from .exchange.cmdlets import Session, snapin_cmdlets, types
+from .installers import NeverExits, hung_seconds
 from .powershell.builtins import core_cmdlets
 from .powershell.engine import Engine
 from .powershell.formatting import render
@@ -43,6 +45,21 @@ def codec(codepage: int) -> str:
     return {65001: "utf-8", 1252: "cp1252", 850: "cp850"}.get(codepage, "cp437")
 
 
+# Under code page 65001, .NET Framework 2.0's Console encodes with Encoding.UTF8, whose preamble is the byte order mark,
+# and the StreamWriter over a redirected stream writes that preamble before its first output: powershell.exe 2.0
+# (Windows Server 2008 R2) starts what it writes to stdout and stderr with EF BB BF (ansible/ansible#14077;
+# dotnet/runtime#28929). .NET 4.x consoles (PowerShell 3.0 and later) write no preamble.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def console_bytes(text: str, codepage: int, ps_version: float) -> bytes:
+    """What powershell.exe writes to a redirected stream for ``text`` (nothing written, no preamble)."""
+    if not text:
+        return b""
+    data = text.encode(codec(codepage), errors="replace")
+    return UTF8_BOM + data if codepage == 65001 and ps_version < 3 else data
+
+
 def run(session: Session, command_line: str, stdin: bytes | None = None, codepage: int = 437) -> tuple[bytes, bytes, int]:
     """Run one command line as a WinRM command shell does; ``stdin`` is the piped input, when the client sent one."""
     session.store.log(session.server, "command", command_line=_loggable(command_line), user=session.user, auth=session.auth,
@@ -63,12 +80,24 @@ def run(session: Session, command_line: str, stdin: bytes | None = None, codepag
             rest = rest[1:]
         return run(session, " ".join(rest), stdin, codepage) if rest else (b"", b"", 0)
     elif (program := find_program(session, words[0])) is not None:
-        code, lines = program(session, [w.strip('"') for w in words[1:]])
-        stdout, stderr = "".join(line + "\r\n" for line in lines).encode("utf-8"), b""
+        try:
+            code, lines = program(session, [w.strip('"') for w in words[1:]])
+            stdout, stderr = "".join(line + "\r\n" for line in lines).encode("utf-8"), b""
+        except NeverExits as never:
+            stdout, stderr, code = b"", _never_exits(session, never), 259
     else:
         stdout, stderr, code = b"", _NOT_RECOGNISED.format(words[0]).encode("utf-8"), 1
-    session.store.log(session.server, "exit", program=name, exit_code=code, seconds=round(time.time() - started, 3))
+    session.store.log(session.server, "exit", program=name, exit_code=code, seconds=round(time.time() - started, 3),
+                      stdout_bom=stdout.startswith(UTF8_BOM))
     return stdout, stderr, code
+
+
+def _never_exits(session: Session, never: NeverExits, waited: bool = False) -> bytes:
+    seconds = hung_seconds(session)
+    if not waited:
+        time.sleep(seconds)
+    session.store.log(session.server, "never-exits", program=never.program, reason=never.reason, seconds=seconds)
+    return (never.message(seconds) + "\r\n").encode("utf-8")
 
 
 def _loggable(command_line: str) -> str:
@@ -97,7 +126,13 @@ def new_engine(session: Session, clock: Any = None) -> Engine:
     environment = {"COMPUTERNAME": session.server, "USERNAME": session.user.split("\\")[-1],
                    "USERDOMAIN": "CONTOSO", "ExchangeInstallPath": session.version.install_path + "\\",
                    "windir": "C:\\Windows", "SystemRoot": "C:\\Windows", "TEMP": "C:\\Windows\\TEMP"}
+    if session.store.faults(session.server).get("no_exchange_install_path") or session.store.host(session.server).get(
+            "exchange_install_path_missing"):
+        # A WinRM service started before Exchange setup wrote the variable hands its shells the environment it started
+        # with (services inherit services.exe's environment block, which setup does not refresh: KB 821761).
+        environment.pop("ExchangeInstallPath")
     engine = Engine(session.version.ps_version, commands, environment, types(), _external_from_powershell(session))
+    engine.statics.update(dotnet.statics(session))
     engine.state["session"] = session
     engine.state["clock"] = clock or dt.datetime.now
     return engine
@@ -126,20 +161,28 @@ def _powershell(session: Session, arguments: list[str], stdin: bytes | None = No
         return b"", b"", 0
     if script == "-":
         message = "owa-lab does not emulate powershell.exe -Command - (a script read line by line from standard input)."
-        return b"", clixml_errors([message], []), 1
+        return b"", _stderr(clixml_errors([message], []), session, codepage), 1
     lines = _input_lines(stdin, codepage)
     session.store.log(session.server, "powershell", script=script, ps_version=session.version.ps_version, input_lines=len(lines))
     engine = new_engine(session)
     try:
         code, output = engine.run(script, lines)
+    except NeverExits as never:
+        # Start-Process -Wait (or WaitForExit()) on a program that never ends: powershell.exe would never end either.
+        return b"", _stderr(_never_exits(session, never, waited=True), session, codepage), 259
     except ParseError as problem:
-        return b"", clixml_errors([str(problem).replace("\n", "\r\n")], []), 1
+        return b"", _stderr(clixml_errors([str(problem).replace("\n", "\r\n")], []), session, codepage), 1
     for entry in _cmdlets_ran(engine):
         session.store.log(session.server, "cmdlet", **entry)
     text = render(output)
     errors = [error_view(error) for error in engine.errors]
     stderr = clixml_errors(errors, engine.warnings) if errors or engine.warnings else b""
-    return text.encode(codec(codepage), errors="replace"), stderr, code
+    return console_bytes(text, codepage, session.version.ps_version), _stderr(stderr, session, codepage), code
+
+
+def _stderr(data: bytes, session: Session, codepage: int) -> bytes:
+    # The CLIXML error records stay as the lab has always sent them (UTF-8); only the preamble follows the console rule.
+    return UTF8_BOM + data if data and codepage == 65001 and session.version.ps_version < 3 else data
 
 
 def _cmdlets_ran(engine: Engine) -> list[dict[str, Any]]:

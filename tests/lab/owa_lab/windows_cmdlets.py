@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from . import files
 from .exchange.cmdlets import Session, session_of
+from .installers import NeverExits, hung_seconds
 from .powershell.engine import Cmdlet, Invocation, Param
 from .powershell.values import PSObject, RuntimeError_, to_list, to_string
 from .windows import boot_time, find_program
@@ -38,6 +40,10 @@ def test_path(inv: Invocation) -> list[Any]:
         if files.registry_path(path) is not None:
             results.append(bool(files.match_keys(session, path)) and kind in ("any", "container"))
             continue
+        if files.unc_denied(session, path):
+            # Test-Path answers $false, not an error, when the share refuses this session (the second hop).
+            results.append(False)
+            continue
         content = files.read(session, path)
         if content is not None:
             results.append(kind in ("any", "leaf"))
@@ -46,17 +52,45 @@ def test_path(inv: Invocation) -> list[Any]:
     return results
 
 
+def _access_denied(inv: Invocation, path: str, error_id: str, message: str = "Access is denied") -> None:
+    inv.error(RuntimeError_(message, error_id=f"System.UnauthorizedAccessException,{error_id}", category="PermissionDenied",
+                            exception_type="System.UnauthorizedAccessException", target=path))
+
+
+# Get-Content without -Encoding: Windows PowerShell reads a file without a byte order mark in the system's ANSI code page
+# (Windows-1252 on the lab's English servers), so BOM-less UTF-8 comes out garbled (about_Character_Encoding;
+# PowerShell/PowerShell#3248). A BOM, or -Encoding, decides otherwise.
+_ENCODINGS = {"utf8": "utf-8", "unicode": "utf-16-le", "bigendianunicode": "utf-16-be", "ascii": "ascii", "default": "cp1252",
+              "oem": "cp437", "utf32": "utf-32-le", "string": "utf-16-le", "unknown": "utf-16-le"}
+
+
+def _decode(data: bytes, encoding: str | None) -> str:
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace")
+    return data.decode(_ENCODINGS.get((encoding or "default").lower(), "cp1252"), errors="replace")
+
+
 def get_content(inv: Invocation) -> list[Any]:
     session = session_of(inv)
     if inv.has("Tail") and inv.engine.ps_version < 3.0:
         raise _no_parameter("Tail", "Microsoft.PowerShell.Commands.GetContentCommand", "Get-Content")
     lines: list[Any] = []
+    encoding = to_string(inv.get("Encoding")) if inv.has("Encoding") else None
+    if encoding is not None and encoding.lower() not in _ENCODINGS:
+        raise RuntimeError_(f"Cannot bind parameter 'Encoding'. Cannot convert value \"{encoding}\" to type "
+                            "\"Microsoft.PowerShell.Commands.FileSystemCmdletProviderEncoding\" due to invalid enumeration values.",
+                            error_id="CannotConvertArgumentNoMessage,Microsoft.PowerShell.Commands.GetContentCommand",
+                            category="InvalidArgument", exception_type="System.Management.Automation.ParameterBindingException")
     for path in _path_of(inv):
+        if files.unc_denied(session, path):
+            _access_denied(inv, path, "Microsoft.PowerShell.Commands.GetContentCommand", f"Access to the path '{files.normalise(path)}' is denied.")
+            continue
         content = files.read(session, path)
         if content is None:
             _not_found(inv, path, "Microsoft.PowerShell.Commands.GetContentCommand")
             continue
-        text = content if isinstance(content, str) else "MZ\x90\x00\x03"
+        text = _decode(files.content_bytes(session, content) or b"", encoding)
         file_lines = text.splitlines()
         if inv.has("TotalCount"):
             file_lines = file_lines[: int(inv.get("TotalCount"))]
@@ -94,7 +128,37 @@ def get_item_property(inv: Invocation) -> list[Any]:
     return results
 
 
+def get_item(inv: Invocation) -> list[Any]:
+    """Get-Item on the file system: a FileInfo or DirectoryInfo; a share this session cannot reach says Access is denied."""
+    session = session_of(inv)
+    found: list[Any] = []
+    for path in _path_of(inv):
+        text = files.normalise(path)
+        if files.unc_denied(session, text):
+            _access_denied(inv, text, "Microsoft.PowerShell.Commands.GetItemCommand")
+            continue
+        content = files.read(session, text)
+        name = text.rsplit("\\", 1)[-1]
+        if content is not None:
+            size = len(files.content_bytes(session, content) or b"")
+            found.append(PSObject("System.IO.FileInfo", {"FullName": text, "Name": name, "Length": size, "PSIsContainer": False},
+                                  display=["Mode", "Name", "Length"], text=text))
+        elif files.is_folder(session, text):
+            found.append(PSObject("System.IO.DirectoryInfo", {"FullName": text, "Name": name, "PSIsContainer": True},
+                                  display=["Mode", "Name"], text=text))
+        else:
+            _not_found(inv, text, "Microsoft.PowerShell.Commands.GetItemCommand")
+    return found
+
+
 def join_path(inv: Invocation) -> list[Any]:
+    if inv.get("Path") is None or to_string(inv.get("Path")) == "":
+        # A $null or empty -Path fails parameter validation ($env:ExchangeInstallPath where the variable is missing).
+        kind = "null" if inv.get("Path") is None else "an empty string"
+        raise RuntimeError_(f"Cannot bind argument to parameter 'Path' because it is {kind}.",
+                            error_id=f"ParameterArgumentValidationError{'NullNotAllowed' if kind == 'null' else 'EmptyStringNotAllowed'},"
+                                     "Microsoft.PowerShell.Commands.JoinPathCommand", category="InvalidData",
+                            exception_type="System.Management.Automation.ParameterBindingValidationException", command="Join-Path")
     base = to_string(inv.get("Path")).rstrip("\\")
     child = to_string(inv.get("ChildPath")).lstrip("\\")
     return [f"{base}\\{child}"]
@@ -124,18 +188,63 @@ def _argument_words(value: Any) -> list[str]:
 def start_process(inv: Invocation) -> list[Any]:
     session: Session = session_of(inv)
     file_path = to_string(inv.get("FilePath"))
+    if files.unc_denied(session, file_path):
+        raise RuntimeError_("This command cannot be executed due to the error: Access is denied.",
+                            error_id="InvalidOperationException,Microsoft.PowerShell.Commands.StartProcessCommand",
+                            category="InvalidOperation", exception_type="System.InvalidOperationException", command="Start-Process")
     program = find_program(session, file_path)
     if program is None:
         raise RuntimeError_("This command cannot be executed due to the error: The system cannot find the file specified.",
                             error_id="InvalidOperationException,Microsoft.PowerShell.Commands.StartProcessCommand",
                             category="InvalidOperation", exception_type="System.InvalidOperationException", command="Start-Process")
-    code, lines = program(session, _argument_words(inv.get("ArgumentList")))
     name = file_path.replace("/", "\\").rsplit("\\", 1)[-1]
-    process = PSObject("System.Diagnostics.Process", {
-        "ExitCode": code if inv.get("Wait") else None, "HasExited": bool(inv.get("Wait")), "Id": 4000 + len(inv.engine.state.setdefault("processes", [])),
-        "ProcessName": name.rsplit(".", 1)[0]}, display=["Id", "ProcessName"], text=f"System.Diagnostics.Process ({name.rsplit('.', 1)[0]})")
-    inv.engine.state["processes"].append(process)
+    try:
+        code: int | None
+        code, _lines = program(session, _argument_words(inv.get("ArgumentList")))
+        hung: NeverExits | None = None
+    except NeverExits as never:
+        if inv.get("Wait"):
+            # Start-Process -Wait waits for the process to end; on Windows that is for ever. owa-lab stops waiting.
+            time.sleep(hung_seconds(session))
+            raise
+        code, hung = None, never
+    process = _process_object(session, inv, name, code, hung)
     return [process] if inv.get("PassThru") else []
+
+
+def _process_object(session: Session, inv: Invocation, name: str, code: int | None, hung: NeverExits | None) -> PSObject:
+    """A System.Diagnostics.Process: ExitCode once it has ended; WaitForExit(ms) true once it has, false after ms while
+    it runs (owa-lab waits at most its hung-process time, not ms); Kill() ends it with exit code -1."""
+    base = name.rsplit(".", 1)[0]
+    state: dict[str, Any] = {"code": code, "running": hung is not None}
+    process = PSObject("System.Diagnostics.Process", {
+        "Id": 4000 + len(inv.engine.state.setdefault("processes", [])), "ProcessName": base, "Handle": 1000 + len(inv.engine.state["processes"])},
+        display=["Id", "ProcessName"], text=f"System.Diagnostics.Process ({base})")
+
+    def refresh() -> None:
+        process.properties["HasExited"] = not state["running"]
+        process.properties["ExitCode"] = None if state["running"] else state["code"]
+
+    def wait_for_exit(milliseconds: Any = None) -> bool:
+        if state["running"]:
+            limit = hung_seconds(session) if milliseconds is None else min(float(milliseconds) / 1000, hung_seconds(session))
+            time.sleep(max(limit, 0))
+            if milliseconds is None:
+                raise hung
+            return False
+        return True
+
+    def kill() -> None:
+        if state["running"]:
+            state["running"], state["code"] = False, -1
+            session.store.log(session.server, "process-killed", program=name)
+            refresh()
+
+    process.methods["WaitForExit"] = wait_for_exit
+    process.methods["Kill"] = kill
+    refresh()
+    inv.engine.state["processes"].append(process)
+    return process
 
 
 def get_wmi_object(inv: Invocation) -> list[Any]:
@@ -163,6 +272,7 @@ def windows_cmdlets() -> dict[str, Cmdlet]:
                                       Param("Tail", aliases=("Last",))], get_content, aliases=("gc", "cat", "type")),
         Cmdlet("Get-ItemProperty", path + [Param("Name", position=1)], get_item_property, aliases=("gp",)),
         Cmdlet("Join-Path", [Param("Path", position=0), Param("ChildPath", position=1)], join_path),
+        Cmdlet("Get-Item", path + [Param("Force", "switch")], get_item, aliases=("gi",)),
         Cmdlet("Start-Process", [Param("FilePath", position=0), Param("ArgumentList", position=1, aliases=("Args",)),
                                  Param("Wait", "switch"), Param("PassThru", "switch"), Param("NoNewWindow", "switch"),
                                  Param("WindowStyle"), Param("WorkingDirectory"), Param("Verb")], start_process, aliases=("saps", "start")),

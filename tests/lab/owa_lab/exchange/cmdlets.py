@@ -11,7 +11,7 @@ from typing import Any
 
 from ..powershell.builtins import _HostText
 from ..powershell.engine import Cmdlet, Engine, Invocation, Param
-from ..powershell.values import PSEnum, PSObject, RuntimeError_, SwitchValue, is_true, to_list, to_string
+from ..powershell.values import PSCollection, PSEnum, PSObject, RuntimeError_, SwitchValue, is_true, to_list, to_string
 from ..store import Store
 from .versions import IM_TYPE_NUMBERS, ExchangeVersion
 
@@ -46,10 +46,25 @@ def _task_class(name: str) -> str:
 
 
 def _not_found(session: Session, identity: str, cmdlet: str) -> RuntimeError_:
+    """Exchange's "couldn't be found", which its task framework raises as a terminating error (Task.ThrowError): the
+    cmdlets' callers raise it, so -ErrorAction SilentlyContinue does not suppress it and try/catch catches it."""
     return RuntimeError_(
         f"The operation couldn't be performed because object '{identity}' couldn't be found on '{_dc(session)}'.",
         error_id=f"{uuid.uuid4().hex[:8].upper()},{_task_class(cmdlet)}", category="NotSpecified",
         exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException", target=identity, command=cmdlet)
+
+
+def _certificate_not_found(session: Session, server: str, thumbprint: str) -> RuntimeError_:
+    # The words an Exchange server answers Get-ExchangeCertificate -Thumbprint with for a certificate it does not hold
+    # (a Microsoft Q&A report, 2025; the certificate cmdlets ask the server's Exchange service host over RPC).
+    return RuntimeError_(f"A special Rpc error occurs on server {server}: The certificate with thumbprint {thumbprint} was not found.",
+                         error_id=f"{uuid.uuid4().hex[:8].upper()},{_task_class('Get-ExchangeCertificate')}", category="NotSpecified",
+                         exception_type="System.InvalidOperationException", command="Get-ExchangeCertificate")
+
+
+def multi_valued(element_type: str, items: Any) -> PSCollection:
+    """Exchange's MultiValuedProperty<T>: enumerable, not an array."""
+    return PSCollection(f"Microsoft.Exchange.Data.MultiValuedProperty`1[[{element_type}]]", list(items or []))
 
 
 def _check_directory_reachable(inv: Invocation) -> None:
@@ -124,6 +139,10 @@ def vdir_object(record: dict[str, Any], organisation: dict[str, Any]) -> PSObjec
         "DefaultDomain": "",
         "LogonFormat": "FullDomain",
         "ClientAuthCleanupLevel": "High",
+        "InternalAuthenticationMethods": multi_valued("Microsoft.Exchange.Data.Directory.SystemConfiguration.AuthenticationMethod",
+                                                      record.get("InternalAuthenticationMethods", ["Basic", "Fba"])),
+        "ExternalAuthenticationMethods": multi_valued("Microsoft.Exchange.Data.Directory.SystemConfiguration.AuthenticationMethod",
+                                                      record.get("ExternalAuthenticationMethods", ["Fba"])),
         "FormsAuthentication": True,
         "BasicAuthentication": True,
         "WindowsAuthentication": False,
@@ -180,7 +199,7 @@ def certificate_object(server: str, fqdn: str, record: dict[str, Any], now: dt.d
         services |= SERVICES[service]
     return PSObject("Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate", {
         "AccessRules": None,
-        "CertificateDomains": list(record.get("domains", [])),
+        "CertificateDomains": multi_valued("Microsoft.Exchange.Data.SmtpDomainWithSubdomains", record.get("domains", [])),
         "HasPrivateKey": True,
         "IsSelfSigned": record.get("self_signed", False),
         "Issuer": record["issuer"],
@@ -251,15 +270,14 @@ def get_owa_virtual_directory(inv: Invocation) -> list[Any]:
         for identity in identities:
             matched = _match_vdirs(session, identity, records)
             if not matched:
-                inv.error(_not_found(session, to_string(identity.properties.get("Identity") if isinstance(identity, PSObject) else identity),
-                                     inv.cmdlet.name))
+                raise _not_found(session, to_string(identity.properties.get("Identity") if isinstance(identity, PSObject) else identity),
+                                 inv.cmdlet.name)
             output.extend(vdir_object(r, organisation) for r in matched)
         return output
     if inv.has("Server"):
         server = to_string(inv.get("Server")).split(".")[0]
         if server.upper() not in directory.get("servers", {}):
-            inv.error(_not_found(session, to_string(inv.get("Server")), inv.cmdlet.name))
-            return []
+            raise _not_found(session, to_string(inv.get("Server")), inv.cmdlet.name)
         return [vdir_object(r, organisation) for r in records if r["server"].lower() == server.lower()]
     return [vdir_object(r, organisation) for r in records]
 
@@ -285,15 +303,13 @@ def set_owa_virtual_directory(inv: Invocation) -> list[Any]:
         if is_true(inv.get("WhatIf")):
             matched = _match_vdirs(session, identity, session.store.directory().get("owa_virtual_directories", []))
             if not matched:
-                inv.error(_not_found(session, label, inv.cmdlet.name))
-                continue
+                raise _not_found(session, label, inv.cmdlet.name)
             return [_HostText(f'What if: Configuring Outlook Web App virtual directory "{vdir_identity(matched[0])}".')]
         with session.store.edit_directory() as directory:
             records = directory.get("owa_virtual_directories", [])
             matched = _match_vdirs(session, identity, records)
             if not matched:
-                inv.error(_not_found(session, label, inv.cmdlet.name))
-                continue
+                raise _not_found(session, label, inv.cmdlet.name)
             if len(matched) > 1:
                 inv.error(RuntimeError_(
                     f"The operation couldn't be performed because '{label}' matches multiple entries.",
@@ -320,8 +336,7 @@ def get_exchange_server(inv: Invocation) -> list[Any]:
     if inv.has("Identity"):
         wanted = to_string(inv.get("Identity")).split(".")[0].upper()
         if wanted not in servers:
-            inv.error(_not_found(session, to_string(inv.get("Identity")), inv.cmdlet.name))
-            return []
+            raise _not_found(session, to_string(inv.get("Identity")), inv.cmdlet.name)
         return [server_object(wanted, servers[wanted], VERSIONS[servers[wanted]["version"]])]
     return [server_object(name, record, VERSIONS[record["version"]]) for name, record in sorted(servers.items())]
 
@@ -331,8 +346,7 @@ def get_exchange_certificate(inv: Invocation) -> list[Any]:
     server = to_string(inv.get("Server")).split(".")[0].upper() if inv.has("Server") else session.server
     servers = session.store.directory().get("servers", {})
     if server not in servers:
-        inv.error(_not_found(session, to_string(inv.get("Server")), inv.cmdlet.name))
-        return []
+        raise _not_found(session, to_string(inv.get("Server")), inv.cmdlet.name)
     now = inv.engine.state["clock"]()
     host = session.store.host(server)
     certificates = [certificate_object(server, servers[server]["fqdn"], c, now) for c in host.get("certificates", [])]
@@ -341,7 +355,7 @@ def get_exchange_certificate(inv: Invocation) -> list[Any]:
         text = to_string(wanted).split("\\")[-1]
         chosen = [c for c in certificates if to_string(c.properties["Thumbprint"]).lower() == text.lower()]
         if not chosen:
-            inv.error(_not_found(session, to_string(wanted), inv.cmdlet.name))
+            raise _certificate_not_found(session, server, text)
         return chosen
     return certificates
 
@@ -354,7 +368,7 @@ def get_owa_mailbox_policy(inv: Invocation) -> list[Any]:
         wanted = to_string(inv.get("Identity"))
         chosen = [p for p in policies if fnmatch.fnmatchcase(p["name"].lower(), wanted.lower())]
         if not chosen:
-            inv.error(_not_found(session, wanted, inv.cmdlet.name))
+            raise _not_found(session, wanted, inv.cmdlet.name)
         return [policy_object(p) for p in chosen]
     return [policy_object(p) for p in policies]
 
@@ -368,8 +382,7 @@ def set_owa_mailbox_policy(inv: Invocation) -> list[Any]:
         with session.store.edit_directory() as directory:
             chosen = [p for p in directory.get("owa_mailbox_policies", []) if p["name"].lower() == name.lower()]
             if not chosen:
-                inv.error(_not_found(session, name, inv.cmdlet.name))
-                continue
+                raise _not_found(session, name, inv.cmdlet.name)
             for key in ("InstantMessagingEnabled", "InstantMessagingType"):
                 if inv.has(key):
                     value = inv.get(key)
@@ -379,12 +392,18 @@ def set_owa_mailbox_policy(inv: Invocation) -> list[Any]:
     return []
 
 
-def exchange_cmdlets() -> dict[str, Cmdlet]:
+def exchange_cmdlets(version: ExchangeVersion | None = None) -> dict[str, Cmdlet]:
+    """The snap-in's cmdlets with the parameters ``version`` has (a parameter it lacks is refused, as PowerShell refuses
+    any parameter a cmdlet does not declare)."""
     identity = Param("Identity", position=0)
     common_dc = Param("DomainController")
+    vdir_params = [identity, Param("Server"), common_dc]
+    if version is None or version.vdir_ad_properties_only:
+        vdir_params.append(Param("ADPropertiesOnly", "switch"))
+    if version is None or version.vdir_show_mailbox:
+        vdir_params.append(Param("ShowMailboxVirtualDirectories", "switch"))
     cmdlets = [
-        Cmdlet("Get-OwaVirtualDirectory", [identity, Param("Server"), Param("ADPropertiesOnly", "switch"), common_dc],
-               get_owa_virtual_directory),
+        Cmdlet("Get-OwaVirtualDirectory", vdir_params, get_owa_virtual_directory),
         Cmdlet("Set-OwaVirtualDirectory", [
             identity, common_dc,
             Param("InstantMessagingEnabled", convert=convert_bool),
@@ -394,7 +413,8 @@ def exchange_cmdlets() -> dict[str, Cmdlet]:
             Param("InternalUrl", convert=convert_string), Param("ExternalUrl", convert=convert_string),
         ], set_owa_virtual_directory, supports_should_process=True),
         Cmdlet("Get-ExchangeServer", [identity, common_dc, Param("Status", "switch")], get_exchange_server),
-        Cmdlet("Get-ExchangeCertificate", [identity, Param("Thumbprint"), Param("Server"), common_dc], get_exchange_certificate),
+        Cmdlet("Get-ExchangeCertificate", [identity, Param("Thumbprint"), Param("Server"), Param("DomainName"), Param("Instance"), common_dc],
+               get_exchange_certificate),
         Cmdlet("Get-OwaMailboxPolicy", [identity, common_dc], get_owa_mailbox_policy),
         Cmdlet("Set-OwaMailboxPolicy", [identity, common_dc, Param("InstantMessagingEnabled", convert=convert_bool),
                                         Param("InstantMessagingType", convert=convert_im_type)],
@@ -440,7 +460,7 @@ def add_pssnapin(inv: Invocation) -> list[Any]:
             time.sleep(delay)
         session.store.log(session.server, "snapin-load", snapin=text, seconds=delay)
         loaded.append(text)
-        for cmdlet in exchange_cmdlets().values():
+        for cmdlet in exchange_cmdlets(session.version).values():
             engine.commands[cmdlet.name] = cmdlet
     return []
 

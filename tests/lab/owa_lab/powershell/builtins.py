@@ -6,7 +6,7 @@ import fnmatch
 import time
 from typing import Any
 
-from .engine import Cmdlet, Invocation, Param
+from .engine import COMMON_PARAMS, SHOULD_PROCESS_PARAMS, Cmdlet, Invocation, Param
 from .formatting import FormatData, format_list, format_table, render
 from .values import CIDict, PSObject, RuntimeError_, ScriptBlock, get_property, is_true, to_list, to_number, to_string
 
@@ -171,6 +171,26 @@ def start_sleep(inv: Invocation) -> list[Any]:
     return []
 
 
+def get_command(inv: Invocation) -> list[Any]:
+    """Get-Command NAME: a cmdlet's CmdletInfo, with Parameters keyed by name (case-insensitive, common ones included)."""
+    found: list[Any] = []
+    for name in (to_string(n) for n in to_list(inv.get("Name"))):
+        cmdlet = inv.engine.commands.get(name)
+        if cmdlet is None:
+            inv.error(RuntimeError_(
+                f"The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable program. "
+                "Check the spelling of the name, or if a path was included, verify that the path is correct and try again.",
+                error_id="CommandNotFoundException,Microsoft.PowerShell.Commands.GetCommandCommand", category="ObjectNotFound",
+                exception_type="System.Management.Automation.CommandNotFoundException", target=name))
+            continue
+        params = list(cmdlet.params) + COMMON_PARAMS + (SHOULD_PROCESS_PARAMS if cmdlet.supports_should_process else [])
+        metadata = CIDict((p.name, PSObject("System.Management.Automation.ParameterMetadata", {
+            "Name": p.name, "SwitchParameter": p.kind == "switch", "Aliases": list(p.aliases)}, text=p.name)) for p in params)
+        found.append(PSObject("System.Management.Automation.CmdletInfo", {
+            "Name": cmdlet.name, "CommandType": "Cmdlet", "Parameters": metadata}, display=["CommandType", "Name"], text=cmdlet.name))
+    return found
+
+
 def _switch(name: str, **kwargs: Any) -> Param:
     return Param(name, "switch", **kwargs)
 
@@ -195,6 +215,7 @@ def core_cmdlets() -> dict[str, Cmdlet]:
         Cmdlet("Write-Verbose", [Param("Message", position=0)], write_verbose),
         Cmdlet("Get-Variable", [Param("Name", position=0), _switch("ValueOnly"), Param("Scope")], get_variable, aliases=("gv",)),
         Cmdlet("Get-Date", [Param("Format")], get_date),
+        Cmdlet("Get-Command", [Param("Name", position=0)], get_command, aliases=("gcm",)),
         Cmdlet("Start-Sleep", [Param("Seconds", position=0, aliases=("s",)), Param("Milliseconds", aliases=("m",))], start_sleep,
                aliases=("sleep",)),
         Cmdlet("New-Object", [Param("TypeName", position=0), Param("Property"), Param("ArgumentList")], new_object),

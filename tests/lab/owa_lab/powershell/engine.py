@@ -20,7 +20,8 @@ from tree_sitter import Language, Node, Parser
 
 from . import source
 from .values import (
-    CIDict, ExitScript, FlowBreak, FlowContinue, FlowReturn, ParseError, PSEnum, PSObject, PSType,
+    CIDict, DotNetVersion, ExitScript, FlowBreak, FlowContinue, FlowReturn, ParseError, PSCollection, PSEnum, PSEnumerator, PSObject,
+    PSType,
     RuntimeError_, ScriptBlock, SwitchValue, error_record, get_property, is_true,
     to_list, to_number, to_string, type_name_of,
 )
@@ -139,6 +140,9 @@ class Engine:
                     self.commands[alias] = cmdlet
         self.environment = CIDict(environment.items())
         self.types = types
+        # .NET static members the host provides (the lab's file system: [IO.File]::OpenRead and the like), by
+        # (type, member) in lower case; their types resolve like the built-in ones.
+        self.statics: dict[tuple[str, str], Callable[..., Any]] = {}
         self.external = external
         self.globals = Scope()
         self.scope = self.globals
@@ -162,7 +166,7 @@ class Engine:
         """
         self.source = source.normalise(script)
         tree = self.parse(self.source)
-        self.globals.variables["input"] = list(input_lines or [])
+        self.globals.variables["input"] = PSEnumerator(input_lines or [])
         output: list[Any] = []
         code = 0
         try:
@@ -312,7 +316,8 @@ class Engine:
         collection = next(child for child in node.children if child.type == "pipeline")
         block = next(child for child in node.children if child.type == "statement_block")
         output: list[Any] = []
-        for item in to_list(self.pipeline_value(collection)):
+        value = self.pipeline_value(collection)
+        for item in (_drain(value) if isinstance(value, PSEnumerator) else to_list(value)):
             self.scope.assign(self.text(variable)[1:], item)
             try:
                 output.extend(self.statements(block))
@@ -785,6 +790,9 @@ class Engine:
             else:
                 extra.append(value)
         saved_scope = self.scope
+        # Dot-sourced code runs in the caller's scope, but PowerShell keeps the caller's own $input and $args: it saves
+        # them before and puts them back after (a dot-sourced library must not empty the script's standard input).
+        kept = {name: scope.variables[name] for name in ("input", "args") if dot_source and name in scope.variables}
         self.scope = scope
         try:
             for name, type_name, default in function.params:
@@ -798,19 +806,21 @@ class Engine:
                     value = self.convert(value, type_name) if type_name.lower() != "switch" else SwitchValue(is_true(value))
                 scope.variables[name] = value
             scope.variables["args"] = extra
-            scope.variables["input"] = pipeline_input
+            scope.variables["input"] = PSEnumerator(pipeline_input)
             try:
                 return self.statements(function.body)
             except FlowReturn as returned:
                 return getattr(returned, "partial", []) + returned.value
         finally:
             self.scope = saved_scope
+            for name, value in kept.items():
+                scope.variables[name] = value
 
     def invoke_block(self, block: ScriptBlock, pipeline_input: list[Any], dollar_underscore: Any, bind_underscore: bool = False) -> list[Any]:
         scope = Scope(self.scope)
         if bind_underscore:
             scope.variables["_"] = dollar_underscore
-        scope.variables["input"] = pipeline_input
+        scope.variables["input"] = PSEnumerator(pipeline_input)
         saved = self.scope
         self.scope = scope
         try:
@@ -964,7 +974,7 @@ class Engine:
             key = key[7:]
         if key.endswith("[]"):
             return self.resolve_type(name[:-2])
-        if key in _BUILTIN_TYPES or key in self.types:
+        if key in _BUILTIN_TYPES or key in self.types or any(k == key for k, _m in self.statics):
             return key
         raise RuntimeError_(f"Unable to find type [{name}]: make sure that the assembly containing this type is loaded.",
                             error_id="TypeNotFound", category="InvalidOperation", target=name)
@@ -1017,6 +1027,8 @@ class Engine:
     def static_member(self, owner: Any, member: str) -> Any:
         type_key = self.resolve_type(to_string(owner))
         handler = _STATIC_PROPERTIES.get((type_key, member.lower()))
+        if handler is None and (type_key, member.lower()) in self.statics:
+            return self.statics[(type_key, member.lower())]()
         if handler is None:
             raise RuntimeError_(f"Unable to find static member '{member}' on [{owner}].", error_id="PropertyNotFound")
         return handler(self)
@@ -1032,6 +1044,8 @@ class Engine:
         if static:
             type_key = self.resolve_type(to_string(owner))
             handler = _STATIC_METHODS.get((type_key, member.lower()))
+            if handler is None and (type_key, member.lower()) in self.statics:
+                return self.statics[(type_key, member.lower())](*args)
             if handler is None:
                 raise RuntimeError_(f"Method invocation failed because [{owner}] doesn't contain a method named '{member}'.",
                                     error_id="MethodNotFound", category="InvalidOperation")
@@ -1076,7 +1090,13 @@ class Engine:
                 if args[0] in owner:
                     del owner[args[0]]
                 return None
-        if isinstance(owner, list):
+        if isinstance(owner, PSEnumerator):
+            if lower == "movenext":
+                return owner.move_next()
+            if lower == "reset":
+                owner.position = -1
+                return None
+        if isinstance(owner, (list, PSCollection)):
             if lower == "contains":
                 return any(_equal(item, args[0]) for item in owner)
         if isinstance(owner, dt.datetime):
@@ -1148,7 +1168,7 @@ class Engine:
             return to_string(right).join(to_string(item) for item in to_list(left))
         if base == "-f":
             return _format_operator(to_string(left), to_list(right))
-        if isinstance(left, list):
+        if isinstance(left, (list, PSCollection)):
             return [item for item in left if _compare_one(base[1:], item, right, case_sensitive, self)]
         return _compare_one(base[1:], left, right, case_sensitive, self)
 
@@ -1161,7 +1181,7 @@ class Engine:
             return value is not None
         if key in ("collections.ienumerable", "collections.icollection"):
             # Strings are enumerable (of characters) in .NET; ICollection is not theirs.
-            return isinstance(value, (list, tuple, CIDict)) or (key == "collections.ienumerable" and isinstance(value, str))
+            return isinstance(value, (list, tuple, CIDict, PSCollection)) or (key == "collections.ienumerable" and isinstance(value, str))
         checks = {"string": str, "bool": bool, "boolean": bool, "hashtable": CIDict, "datetime": dt.datetime,
                   "scriptblock": ScriptBlock}
         if key in ("int", "int32", "long", "int64"):
@@ -1195,6 +1215,9 @@ class Engine:
         return self.binary(self.text(node.children[1]), self.expression(node.children[0]), self.expression(node.children[2]))
 
     expr_multiplicative_expression = expr_additive_expression
+    # The same operators inside a method call's argument list ($p.WaitForExit($seconds * 1000)).
+    expr_additive_argument_expression = expr_additive_expression
+    expr_multiplicative_argument_expression = expr_additive_expression
 
     def expr_format_expression(self, node: Node) -> Any:
         return _format_operator(to_string(self.expression(node.children[0])), to_list(self.expression(node.children[2])))
@@ -1257,6 +1280,8 @@ class Engine:
         if key == "hashtable":
             if isinstance(value, CIDict):
                 return value
+        if key == "version":
+            return value if isinstance(value, DotNetVersion) else DotNetVersion(to_string(value))
         if key == "datetime":
             if isinstance(value, dt.datetime):
                 return value
@@ -1337,8 +1362,16 @@ def _type_matches(exception_type: str, name: str) -> bool:
     return exception_type.lower().endswith(name) or name in ("exception", "system.exception")
 
 
+def _drain(enumerator: PSEnumerator):
+    """foreach over an enumerator takes one item at a time, so a break leaves the rest in it."""
+    while enumerator.move_next():
+        yield enumerator.current()
+
+
 def _enumerate(value: Any) -> list[Any]:
-    if isinstance(value, list):
+    if isinstance(value, PSEnumerator):
+        return value.rest()
+    if isinstance(value, (list, PSCollection)):
         return list(value)
     return [] if value is None else [value]
 
@@ -1377,6 +1410,9 @@ def _equal(left: Any, right: Any, case_sensitive: bool = False) -> bool:
 
 
 def _coerce_pair(left: Any, right: Any) -> tuple[Any, Any]:
+    if isinstance(left, DotNetVersion):
+        # The right operand converts to the left's type, as PowerShell compares: [version]'9.0.30729' -ge '9.0.21022'.
+        return left.key(), (right if isinstance(right, DotNetVersion) else DotNetVersion(to_string(right))).key()
     if isinstance(left, PSEnum):
         if isinstance(right, (int, float)) and not isinstance(right, bool):
             return left.number, right
@@ -1505,6 +1541,7 @@ _STRING_METHODS: dict[str, Callable[..., Any]] = {
     "endswith": lambda s, part: s.endswith(to_string(part)),
     "substring": lambda s, start, length=None: s[int(start):] if length is None else s[int(start):int(start) + int(length)],
     "indexof": lambda s, part: s.find(to_string(part)),
+    "lastindexof": lambda s, part: s.rfind(to_string(part)),
     "padleft": lambda s, width, char=" ": s.rjust(int(width), to_string(char)),
     "padright": lambda s, width, char=" ": s.ljust(int(width), to_string(char)),
     "tochararray": lambda s: list(s),

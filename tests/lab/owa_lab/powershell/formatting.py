@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from .values import CIDict, PSEnum, PSObject, to_string
+from .values import CIDict, PSCollection, PSEnum, PSObject, to_string
 
 
 def property_names(value: Any) -> list[str]:
@@ -28,7 +28,7 @@ def select_properties(value: Any, patterns: list[str]) -> list[str]:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, list):
+    if isinstance(value, (list, PSCollection)):
         return "{" + ", ".join(to_string(v) for v in value) + "}"
     if isinstance(value, PSEnum):
         return value.name

@@ -140,6 +140,77 @@ class PSObject:
         return self.text if self.text is not None else self.type_name
 
 
+class PSCollection:
+    """A .NET collection that is not an array, such as Exchange's MultiValuedProperty<T>.
+
+    PowerShell enumerates it in a pipeline, in foreach and in @(), and [string] joins its items with spaces; but
+    ``-is [array]`` is false: it is an IEnumerable (and ICollection), not a System.Object[].
+    """
+
+    def __init__(self, type_name: str, items: Iterable[Any]) -> None:
+        self.type_name = type_name
+        self.items = list(items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __str__(self) -> str:
+        return " ".join(to_string(item) for item in self.items)
+
+
+class DotNetVersion:
+    """System.Version: 2 to 4 numbers; a missing Build or Revision is -1, so 9.0.30729 < 9.0.30729.17."""
+
+    def __init__(self, text: str) -> None:
+        parts = text.strip().split(".")
+        try:
+            numbers = [int(p) for p in parts]
+        except ValueError:
+            numbers = []
+        if not 2 <= len(numbers) <= 4 or any(n < 0 for n in numbers):
+            raise RuntimeError_(f'Cannot convert value "{text}" to type "System.Version". Error: "Version string portion was too '
+                                'short or too long."', error_id="InvalidCastParseTargetInvocation", category="InvalidArgument")
+        self.numbers = tuple(numbers + [-1] * (4 - len(numbers)))
+
+    def key(self) -> tuple[int, ...]:
+        return self.numbers
+
+    def __str__(self) -> str:
+        return ".".join(str(n) for n in self.numbers if n >= 0)
+
+
+class PSEnumerator:
+    """$input: an enumerator over the input, read once. A foreach that breaks leaves it where it stopped, and a later
+    foreach (or a parameter it was passed to) goes on from there, as an IEnumerator does; Reset() starts it again."""
+
+    type_name = "System.Collections.ArrayList+ArrayListEnumeratorSimple"
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = list(items)
+        self.position = -1
+
+    def move_next(self) -> bool:
+        if self.position + 1 < len(self.items):
+            self.position += 1
+            return True
+        self.position = len(self.items)
+        return False
+
+    def current(self) -> Any:
+        return self.items[self.position] if 0 <= self.position < len(self.items) else None
+
+    def rest(self) -> list[Any]:
+        remaining = self.items[self.position + 1:] if self.position + 1 < len(self.items) else []
+        self.position = len(self.items)
+        return remaining
+
+    def __str__(self) -> str:
+        return self.type_name
+
+
 class ScriptBlock:
     def __init__(self, node: Any, source: str) -> None:
         self.node = node
@@ -195,7 +266,7 @@ def to_string(value: Any) -> str:
         minutes, seconds = divmod(rest, 60)
         prefix = "-" if total < 0 else ""
         return f"{prefix}{days}.{hours:02d}:{minutes:02d}:{seconds:02d}" if days else f"{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}"
-    if isinstance(value, list):
+    if isinstance(value, (list, PSCollection)):
         return " ".join(to_string(item) for item in value)
     if isinstance(value, (bytes, bytearray)):
         return " ".join(str(b) for b in value)
@@ -213,11 +284,12 @@ def is_true(value: Any) -> bool:
         return value != 0
     if isinstance(value, str):
         return value != ""
-    if isinstance(value, list):
-        if not value:
+    if isinstance(value, (list, PSCollection)):
+        items = list(value)
+        if not items:
             return False
-        if len(value) == 1:
-            return is_true(value[0])
+        if len(items) == 1:
+            return is_true(items[0])
         return True
     if isinstance(value, PSEnum):
         return value.number != 0
@@ -259,6 +331,10 @@ def to_list(value: Any) -> list[Any]:
         return []
     if isinstance(value, list):
         return value
+    if isinstance(value, PSCollection):
+        return list(value.items)
+    if isinstance(value, PSEnumerator):
+        return value.rest()
     return [value]
 
 
@@ -283,8 +359,10 @@ def type_name_of(value: Any) -> str:
         return "System.TimeSpan"
     if isinstance(value, (bytes, bytearray)):
         return "System.Byte[]"
-    if isinstance(value, PSEnum):
+    if isinstance(value, (PSEnum, PSCollection, PSEnumerator)):
         return value.type_name
+    if isinstance(value, DotNetVersion):
+        return "System.Version"
     if isinstance(value, PSObject):
         return value.type_name
     if isinstance(value, ScriptBlock):
@@ -321,6 +399,9 @@ def get_property(value: Any, name: str) -> Any:
         return len(value)
     if isinstance(value, (list, bytes, bytearray)) and lower in ("count", "length"):
         return len(value)
+    if isinstance(value, PSCollection):
+        # Its own Count; PowerShell 2.0 has no member enumeration, so any other member is $null.
+        return len(value) if lower == "count" else None
     if isinstance(value, list):
         # PowerShell 2.0 has no member enumeration: a missing member of an array is $null.
         return None
@@ -335,6 +416,10 @@ def get_property(value: Any, name: str) -> Any:
         return attributes.get(lower)
     if isinstance(value, PSEnum):
         return {"value__": value.number}.get(lower)
+    if isinstance(value, DotNetVersion):
+        return dict(zip(("major", "minor", "build", "revision"), value.numbers)).get(lower)
+    if isinstance(value, PSEnumerator):
+        return value.current() if lower == "current" else None
     if isinstance(value, RecordException):
         return value.property(lower)
     return None
