@@ -2,6 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OCS_COMPONENTS_SPEC
@@ -23,25 +26,128 @@ def _failure(records: Records) -> None:
                                                              records.get("failure", {}).get("log_tail") or []),
                               exit_code=code, log_file=log_file, error_kind="installer_failed")
     if error.get("kind") == "source_missing":
-        names = ", ".join(c.file_name for c in _ocs_components.COMPONENTS)
-        raise ExchangeFailure("%s: components are missing and the source %r holds neither their installers (%s) nor %s to expand them "
-                              "from. Set source to the folder or share that holds them." % (server, error.get("message") or "(none given)",
-                                                                                            names, _ocs_components.EXPANDER),
-                              error_kind="source_missing")
+        source = error.get("message") or ""
+        kind = "second_hop" if _ocs_components.is_unc(source) else "source_missing"
+        raise ExchangeFailure(_ocs_components.source_missing_message(server, source, records.get("source", {}).get("error") or ""),
+                              error_kind=kind)
+    if error.get("kind") == "installer_timeout":
+        raise ExchangeFailure("%s: %s had not finished after %s seconds and was stopped; a setup program that waits for a click "
+                              "(an unknown switch, a wizard) never ends in a WinRM session. The components after it were not "
+                              "installed." % (server, error.get("message"), error.get("id")), error_kind="installer_timeout")
+    if error.get("kind") in ("upload_incomplete", "upload_mismatch"):
+        path = records.get("upload", {}).get("path") or "the file"
+        raise ExchangeFailure("%s: sending %s from the controller failed (%s); nothing was installed from it."
+                              % (server, path, error.get("message")), error_kind=error.get("kind"))
+
+
+def _sha1_of(path: str) -> t.Tuple[str, int]:
+    digest, size = hashlib.sha1(), 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest().upper(), size
+
+
+def _segments(path: str) -> t.Iterator[t.Tuple[int, t.List[str], int]]:
+    """(offset, chunk lines, bytes) per segment; one segment of the file is read and encoded at a time."""
+    per_segment = _ocs_components.SEGMENT_BYTES // _ocs_components.CHUNK_BYTES
+    offset = 0
+    with open(path, "rb") as handle:
+        while True:
+            lines, size = [], 0
+            while len(lines) < per_segment:
+                block = handle.read(_ocs_components.CHUNK_BYTES)
+                if not block:
+                    break
+                lines.append("chunk %d %s" % (len(lines), base64.b64encode(block).decode("ascii")))
+                size += len(block)
+            yield offset, lines, size
+            offset += size
+            if len(lines) < per_segment:
+                return
 
 
 class ActionModule(ExchangeActionBase):
     argument_spec = OCS_COMPONENTS_SPEC
+
+    def _upload(self, local: str, remote: str, sha1: str, size: int) -> None:
+        """Send one file to the server with put_file.ps1, a segment per remote process, checked by SHA-1 at the end."""
+        for offset, lines, length in _segments(local):
+            final = offset + length >= size
+            self.run_exchange_script("put_file", {"Path": remote, "Offset": offset, "Chunks": len(lines), "Final": final,
+                                                  "Sha1": sha1, "Length": size}, on_error=_failure, data=("Data", lines))
+            if final:
+                return
+
+    def _stage_from_controller(self, params: t.Dict[str, t.Any], folder: str, staging: str, expand: str, logs: str,
+                               check_mode: bool, timeout: int) -> t.Tuple[t.Dict[str, t.Any], t.Optional[Records]]:
+        """Read first (what is missing, what the staging folder already holds), then send only what is needed."""
+        if not os.path.isdir(folder):
+            raise ExchangeFailure("controller_source %r is not a folder on the Ansible controller." % folder)
+        available = sorted(name for name in os.listdir(folder) if os.path.isfile(os.path.join(folder, name)))
+        wanted_names = [c.file_name for c in _ocs_components.COMPONENTS] + [_ocs_components.EXPANDER]
+        candidates = [name for name in available if name.lower() in (w.lower() for w in wanted_names)]
+        detected = self.run_exchange_script("ocs_components", _ocs_components.script_parameters(
+            "", expand, logs, True, detect_only=True, installer_timeout=timeout, staging_directory=staging, staging_files=candidates),
+            on_error=_failure)
+        states = _ocs_components.component_states(detected, "before")
+        missing = [c for c, state in zip(_ocs_components.COMPONENTS, states) if not state["installed"]]
+        report: t.Dict[str, t.Any] = {"staging_directory": staging, "uploaded": [], "already_staged": []}
+        if not missing:
+            return report, detected
+        try:
+            needed = _ocs_components.needed_uploads(missing, candidates)
+        except _ocs_components.ComponentError as exc:
+            raise ExchangeFailure("%s: %s" % (detected.get("server", {}).get("name") or self.host_label, exc))
+        for name in needed:
+            local = os.path.join(folder, name)
+            sha1, size = _sha1_of(local)
+            staged = detected.get("staged/" + name, {})
+            if staged.get("sha1", "").upper() == sha1 and str(staged.get("length")) == str(size):
+                report["already_staged"].append(name)
+                continue
+            report["uploaded"].append({"file": name, "bytes": size, "sha1": sha1})
+            if not check_mode:
+                self._upload(local, staging.rstrip("\\") + "\\" + name, sha1, size)
+        return report, None
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
         try:
             source = _ocs_components.validate_path(params["source"], "source") if params.get("source") else ""
             expand = _ocs_components.validate_path(params["expand_directory"], "expand_directory")
             logs = _ocs_components.validate_path(params["log_directory"], "log_directory")
+            staging = _ocs_components.validate_path(params.get("staging_directory") or expand, "staging_directory")
         except _ocs_components.ComponentError as exc:
             raise ExchangeFailure(str(exc))
+        if staging.startswith("\\\\"):
+            raise ExchangeFailure("staging_directory must be a folder on the server itself (the point is to avoid a share); got %r." % staging)
+        timeout = int(params.get("installer_timeout") or _ocs_components.INSTALLER_TIMEOUT)
+        if timeout < 60:
+            raise ExchangeFailure("installer_timeout must be 60 seconds or more; got %d." % timeout)
         check_mode = bool(self._task.check_mode)
-        records = self.run_exchange_script("ocs_components", _ocs_components.script_parameters(source, expand, logs, check_mode),
+        staged: t.Optional[t.Dict[str, t.Any]] = None
+        if params.get("controller_source"):
+            if source:
+                raise ExchangeFailure("source and controller_source exclude each other: give the share or server folder, or the "
+                                      "controller folder the installers are sent from.")
+            staged, nothing_missing = self._stage_from_controller(params, str(params["controller_source"]), staging, expand, logs,
+                                                                  check_mode, timeout)
+            if nothing_missing is not None:
+                states = _ocs_components.component_states(nothing_missing, "before")
+                return {"changed": False, "server": nothing_missing.get("server", {}).get("name"), "components": states,
+                        "installed_now": [], "installs": {}, "expanded_from": None, "reboot_required": False, "controller_source": staged}
+            if check_mode:
+                # The installers are not on the server yet: say what would be sent and installed, without sending it.
+                detected = self.run_exchange_script("ocs_components", _ocs_components.script_parameters(
+                    "", expand, logs, True, detect_only=True), on_error=_failure)
+                states = _ocs_components.component_states(detected, "before")
+                return {"changed": True, "server": detected.get("server", {}).get("name"), "components": states,
+                        "installed_now": [s["name"] for s in states if not s["installed"]], "installs": {}, "expanded_from": None,
+                        "reboot_required": False, "controller_source": staged}
+            source = staging
+        records = self.run_exchange_script("ocs_components", _ocs_components.script_parameters(source, expand, logs, check_mode,
+                                                                                                installer_timeout=timeout),
                                            on_error=_failure)
         before = _ocs_components.component_states(records, "before")
         installs = {}
@@ -66,6 +172,8 @@ class ActionModule(ExchangeActionBase):
             "expanded_from": records.get("expand", {}).get("package"),
             "reboot_required": reboot,
         }
+        if staged is not None:
+            result["controller_source"] = staged
         if self._task.diff:
             result["diff"] = {"before": {s["name"]: s["installed"] for s in before},
                               "after": {s["name"]: (s["installed"] or s["name"] in installs) for s in before}}

@@ -7,6 +7,7 @@ import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import SERVER_RESTART_SPEC
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import ExchangeError
 
 COMMENT = "exchange.owa_im: finishing the OCS component installation"
 
@@ -25,7 +26,15 @@ class ActionModule(ExchangeActionBase):
             return result
         before = self._boot_time()
         started = time.time()
-        records = self.run_exchange_script("server_restart", {"Delay": params["pre_reboot_delay"], "Comment": COMMENT})
+        try:
+            records = self.run_exchange_script("server_restart", {"Delay": params["pre_reboot_delay"], "Comment": COMMENT})
+        except (ExchangeFailure, ExchangeError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the reply of a command that may have started the restart
+            # shutdown.exe can have accepted the restart while its answer is lost with the connection (the server goes
+            # down under it). As Ansible's reboot action does, take that as a restart under way; the boot time decides.
+            records = {"restart": {"exit_code": "0", "output": []}}
+            result["reply_lost"] = str(exc) or type(exc).__name__
         restart = records.get("restart", {})
         if int(restart.get("exit_code") or 0) != 0:
             raise ExchangeFailure("shutdown /r on %s failed with exit code %s: %s"
@@ -44,5 +53,9 @@ class ActionModule(ExchangeActionBase):
             if now and now != before:
                 result.update(rebooted=True, elapsed=round(time.time() - started, 1), boot_time=now)
                 return result
+        if result.get("reply_lost"):
+            raise ExchangeFailure("%s: the answer to the restart command was lost (%s) and the server's boot time did not change within "
+                                  "%d s, so the restart may never have started; look at the server (last: %s)"
+                                  % (self.host_label, result["reply_lost"], params["reboot_timeout"], last_error), rebooted=False)
         raise ExchangeFailure("%s did not come back from its restart within %d s (last: %s)"
                               % (self.host_label, params["reboot_timeout"], last_error), rebooted=False)

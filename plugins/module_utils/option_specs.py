@@ -32,6 +32,9 @@ EXCHANGE_CERTIFICATE_INFO_SPEC = {
 
 OCS_COMPONENTS_SPEC = {
     "source": {"type": "str"},
+    "controller_source": {"type": "path"},
+    "staging_directory": {"type": "str"},
+    "installer_timeout": {"type": "int", "default": 1800},
     "expand_directory": {"type": "str", "default": "C:\\Web Service Provider Installer Package"},
     "log_directory": {"type": "str", "default": "C:\\Windows\\Temp"},
     "state": {"type": "str", "choices": ["present"], "default": "present"},

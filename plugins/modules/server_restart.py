@@ -44,6 +44,12 @@ elapsed:
   description: Seconds from the restart command until the server answered with a new boot time.
   returned: when rebooted
   type: float
+reply_lost:
+  description:
+    - Set when the answer to the restart command never arrived (the connection went down with the server). The restart
+      is then taken as under way, as Ansible's own reboot action takes it, and the new boot time decides.
+  returned: when the reply was lost
+  type: str
 boot_time:
   description: The new boot time, as WMI prints it.
   returned: when rebooted

@@ -60,16 +60,18 @@ class ExchangeActionBase(ActionBase):
         """How messages name the host before the server has named itself."""
         return str(self.task_vars.get("inventory_hostname") or getattr(self._play_context, "remote_addr", None) or "the server")
 
-    def run_remote(self, script: str, parameters: t.Mapping[str, Value]) -> RemoteOutput:
-        return run_script(self._connection, script, parameters)
+    def run_remote(self, script: str, parameters: t.Mapping[str, Value],
+                   data: t.Optional[t.Tuple[str, t.Iterable[str]]] = None) -> RemoteOutput:
+        return run_script(self._connection, script, parameters, data)
 
     def run_exchange_script(self, script: str, parameters: t.Mapping[str, Value],
-                            on_error: t.Optional[t.Callable[[Records], None]] = None) -> Records:
+                            on_error: t.Optional[t.Callable[[Records], None]] = None,
+                            data: t.Optional[t.Tuple[str, t.Iterable[str]]] = None) -> Records:
         """Run one script in one remote PowerShell process; return its records or raise what went wrong.
 
         ``on_error`` sees the records of a script that reported an error first, to raise a failure of its own.
         """
-        outcome = self.run_remote(script, parameters)
+        outcome = self.run_remote(script, parameters, data) if data is not None else self.run_remote(script, parameters)
         try:
             records = parse_records(outcome.stdout)
         except RecordError as exc:

@@ -17,17 +17,23 @@ class Component:
     file_name: str         # the installer in the source folder (or expanded from CWAOWASSPMain.msi)
     kind: str              # exe | msi
     display_name: str      # PowerShell -like pattern for the uninstall entry's DisplayName
+    minimum_version: str = ""   # the lowest DisplayVersion that counts as installed ("" for any)
 
 
-# In the order the procedure installs them: the web service provider needs the other two.
+# In the order the procedure installs them: the web service provider needs the other two. The Visual C++ 2008 x64
+# redistributable must be SP1 (DisplayVersion 9.0.30729, "... - x64 9.0.30729.17"; its ATL and MFC security updates are
+# 9.0.30729.4148 and 9.0.30729.6161); the RTM one ("... - x64 9.0.21022") matches the name but is not enough.
 COMPONENTS = (
-    Component("vcredist", "vcredist_x64.exe", "exe", "Microsoft Visual C++ 2008 Redistributable - x64*"),
+    Component("vcredist", "vcredist_x64.exe", "exe", "Microsoft Visual C++ 2008 Redistributable - x64*", "9.0.30729"),
     Component("ucma", "UcmaRedist.msi", "msi", "*Unified Communications Managed API 2.0*Core*"),
     Component("web_service_provider", "CWAOWASSP.msi", "msi", "*Office Communications Server 2007 R2, Web Service Provider*"),
 )
 EXPANDER = "CWAOWASSPMain.msi"
 
 SUCCESS_CODES = (0, 3010, 1641)
+# How long one installer may run before the module stops it (seconds): a setup program showing a dialog in a WinRM
+# session would otherwise keep the task waiting for ever.
+INSTALLER_TIMEOUT = 1800
 REBOOT_CODES = (3010, 1641)
 EXIT_CODES = {
     0: "success",
@@ -63,13 +69,55 @@ def validate_path(value: str, field: str) -> str:
     return path.rstrip("\\") if len(path) > 3 else path
 
 
+def version_tuple(text: t.Optional[str]) -> t.Optional[t.Tuple[int, ...]]:
+    """A DisplayVersion as System.Version compares it (a missing part is -1), or None when it is not a version."""
+    parts = (text or "").strip().split(".")
+    if not 2 <= len(parts) <= 4 or not all(p.isdigit() for p in parts):
+        return None
+    return tuple(int(p) for p in parts) + (-1,) * (4 - len(parts))
+
+
+def version_at_least(version: t.Optional[str], minimum: str) -> bool:
+    if not minimum:
+        return True
+    have, need = version_tuple(version), version_tuple(minimum)
+    return have is not None and need is not None and have >= need
+
+
+def is_unc(path: str) -> bool:
+    return (path or "").startswith("\\\\")
+
+
+def source_missing_message(server: str, source: str, windows_said: str) -> str:
+    names = ", ".join(c.file_name for c in COMPONENTS)
+    message = ("%s: components are missing and the source %r holds neither their installers (%s) nor %s to expand them from."
+               % (server, source or "(none given)", names, EXPANDER))
+    if is_unc(source):
+        message += (" %s is a share: from a WinRM session authenticated with NTLM (or Basic) the server has no credentials to pass "
+                    "on to the file server (the second hop), so Test-Path finds nothing there and msiexec cannot open the "
+                    "package (1619) even when the files are present%s. Either connect with credentials the server can delegate "
+                    "(ansible_winrm_transport: kerberos with ansible_winrm_kerberos_delegation: true, or credssp), or copy the "
+                    "installers to the server: controller_source sends them from a folder on the Ansible controller, or give "
+                    "source as a local folder of the server." % (source, ("; Windows said: %s" % windows_said) if windows_said else ""))
+    else:
+        message += " Set source to the folder that holds them, or controller_source to such a folder on the Ansible controller."
+        if windows_said:
+            message += " Windows said: %s" % windows_said
+    return message
+
+
 def explain_exit_code(code: int) -> str:
     return EXIT_CODES.get(code, "the installer failed")
 
 
 def failure_message(server: str, component: str, file_name: str, code: int, log_file: str, log_tail: t.Sequence[str]) -> str:
     lines = [line for line in log_tail if line.strip()][-12:]
-    excerpt = ("\nLast lines of %s:\n  %s" % (log_file, "\n  ".join(lines))) if lines else ("\nThe installer left no log at %s." % log_file)
+    if not log_file:
+        excerpt = "\n%s takes no log switch; look for its setup log in the server's %%TEMP%%." % file_name
+    elif lines:
+        excerpt = "\nLast lines of %s:\n  %s" % (log_file, "\n  ".join(lines))
+    else:
+        excerpt = "\nThe installer left no log at %s." % log_file
     return "%s: installing %s (%s) failed with exit code %d: %s. The components after it were not installed.%s" % (
         server, component, file_name, code, explain_exit_code(code), excerpt)
 
@@ -78,18 +126,54 @@ def component_states(records: Records, phase: str) -> t.List[t.Dict[str, t.Any]]
     """The ``before/N`` or ``after/N`` records of the components script, by component."""
     states = []
     for component, record in zip(COMPONENTS, indexed(records, phase)):
-        states.append({"name": component.name, "installed": bool(record.get("installed")),
-                       "display_name": record.get("DisplayName"), "version": record.get("DisplayVersion")})
+        # The version rule holds here too, whatever script reported the record.
+        installed = bool(record.get("installed")) and version_at_least(record.get("DisplayVersion"), component.minimum_version)
+        state = {"name": component.name, "installed": installed,
+                 "display_name": record.get("DisplayName") if installed else None,
+                 "version": record.get("DisplayVersion") if installed else None}
+        older = list(record.get("older") or [])
+        if not installed and bool(record.get("installed")):
+            older.append(record.get("DisplayVersion"))
+        if older:
+            state["older_versions"] = [v for v in older if v]
+            state["minimum_version"] = component.minimum_version
+        states.append(state)
     return states
 
 
 def script_parameters(source: str, expand_directory: str, log_directory: str, check_mode: bool,
-                      detect_only: bool = False) -> t.Dict[str, t.Any]:
+                      detect_only: bool = False, installer_timeout: int = INSTALLER_TIMEOUT, staging_directory: str = "",
+                      staging_files: t.Sequence[str] = ()) -> t.Dict[str, t.Any]:
     """The ocs_components.ps1 parameters: folders and mode, and the components as parallel lists."""
     return {
         "Source": source, "ExpandDirectory": expand_directory, "LogDirectory": log_directory,
         "CheckMode": check_mode, "DetectOnly": detect_only,
         "ComponentNames": [c.name for c in COMPONENTS], "ComponentFiles": [c.file_name for c in COMPONENTS],
         "ComponentKinds": [c.kind for c in COMPONENTS], "ComponentPatterns": [c.display_name for c in COMPONENTS],
+        "ComponentMinimumVersions": [c.minimum_version for c in COMPONENTS],
         "Expander": EXPANDER, "SuccessCodes": [str(code) for code in SUCCESS_CODES],
+        "InstallerTimeout": int(installer_timeout), "StagingDirectory": staging_directory, "StagingFiles": list(staging_files),
     }
+
+
+# ----- controller_source: sending the installers from the controller -----------------------------------------------
+# One chunk is one stdin line the server decodes at a time; one segment is one remote process (at most this much of a
+# file travels, and is held by the controller as base64, per call).
+CHUNK_BYTES = 48 * 1024
+SEGMENT_BYTES = 8 * 1024 * 1024
+
+
+def needed_uploads(missing: t.Sequence[Component], available: t.Collection[str]) -> t.List[str]:
+    """Which files of a controller folder the missing components need: their own installers, else CWAOWASSPMain.msi."""
+    wanted: t.List[str] = []
+    lower = {name.lower(): name for name in available}
+    for component in missing:
+        own = lower.get(component.file_name.lower())
+        if own is not None:
+            wanted.append(own)
+        elif EXPANDER.lower() in lower:
+            if lower[EXPANDER.lower()] not in wanted:
+                wanted.append(lower[EXPANDER.lower()])
+        else:
+            raise ComponentError("controller_source holds neither %s nor %s, which %s needs." % (component.file_name, EXPANDER, component.name))
+    return wanted

@@ -40,7 +40,8 @@ def command_line(connection: t.Any) -> str:
     return connection._shell._encode_script(bootstrap(), as_list=False, strict_mode=False, preserve_rc=False)
 
 
-def run_script(connection: t.Any, name: str, parameters: t.Mapping[str, Value]) -> RemoteOutput:
+def run_script(connection: t.Any, name: str, parameters: t.Mapping[str, Value],
+               data: t.Optional[t.Tuple[str, t.Iterable[str]]] = None) -> RemoteOutput:
     """Run script ``name`` with ``parameters`` in one new PowerShell process on the host ``connection`` reaches."""
     if shell_family(connection) != "powershell":
         raise NotPowerShell(
@@ -50,5 +51,5 @@ def run_script(connection: t.Any, name: str, parameters: t.Mapping[str, Value]) 
     # The bootstrap goes already encoded, as the shell plugin encodes it: winrm sends such a command line as it is, and
     # psrp then runs the decoded script in its runspace with the input lines as text (raw bytes would reach the script
     # as byte arrays).
-    rc, stdout, stderr = connection.exec_command(command_line(connection), in_data=payload(name, parameters), sudoable=False)
+    rc, stdout, stderr = connection.exec_command(command_line(connection), in_data=payload(name, parameters, data), sudoable=False)
     return RemoteOutput(int(rc), to_text(stdout, errors="surrogate_or_replace"), to_text(stderr, errors="surrogate_or_replace"))

@@ -24,6 +24,7 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "owa_virtual_directory_info": ("OwaImRecords", "OwaImExchange"),
     "exchange_certificate_info": ("OwaImRecords", "OwaImExchange"),
     "ocs_components": ("OwaImRecords",),
+    "put_file": ("OwaImRecords",),
     "owa_web_config_info": ("OwaImRecords",),
     "iis_restart": ("OwaImRecords",),
     "server_boot_time": ("OwaImRecords",),
@@ -83,11 +84,21 @@ def parameter_line(name: str, value: Value) -> str:
     return _line("list", name, ",".join(_data(item) for item in items) if items else "-")
 
 
-def payload(name: str, parameters: t.Mapping[str, Value]) -> bytes:
-    """Standard input for the bootstrap: the libraries, the script, then its parameters."""
+def payload(name: str, parameters: t.Mapping[str, Value], data: t.Optional[t.Tuple[str, t.Iterable[str]]] = None) -> bytes:
+    """Standard input for the bootstrap: the libraries, the script, then its parameters.
+
+    ``data`` is (parameter name, lines): after a ``data`` line the script itself reads those lines from standard input,
+    one at a time (a file's base64 chunks, for instance), instead of the bootstrap reading them as parameters.
+    """
     if name not in LIBRARIES:
         raise KeyError("no remote script named %r" % name)
     lines = [_line("library", library, _data(source(library))) for library in LIBRARIES[name]]
     lines.append(_line("script", name, _data(source(name))))
     lines.extend(parameter_line(key, value) for key, value in parameters.items())
+    if data is not None:
+        data_name, data_lines = data
+        if not _PARAMETER_NAME.match(data_name):
+            raise ValueError("a script parameter name must be letters and digits: %r" % data_name)
+        lines.append(_line("data", data_name, "-"))
+        lines.extend(data_lines)
     return ("\r\n".join(lines) + "\r\n").encode("ascii")

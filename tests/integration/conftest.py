@@ -60,6 +60,27 @@ class Lab:
             time.sleep(0.05)
         raise AssertionError(f"{host} is still {'not ' if listening else ''}listening after {seconds} s")
 
+    def installers(self) -> Path:
+        """The controller folder owa-lab up fills with the installers an administrator downloads."""
+        return Path(yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["vars"]["owa_lab_installers"])
+
+    @staticmethod
+    def package_bytes(key: str, size: int = 200 * 1024) -> bytes:
+        from owa_lab.files import package_bytes
+        return package_bytes(key, size)
+
+    def remove_products(self, server: str, name_part: str) -> None:
+        """Uninstall, as if by hand, the products of ``server`` whose DisplayName holds ``name_part`` ("" for all)."""
+        from owa_lab.store import Store
+        with Store(self.state).edit_host(server) as host:
+            products = host.setdefault("products", {})
+            for code in [c for c, p in products.items() if name_part in p.get("DisplayName", "")]:
+                products.pop(code)
+
+    def bom_seen(self, server: str) -> bool:
+        """Whether some powershell.exe output of ``server`` started with a UTF-8 byte order mark."""
+        return any(e.get("stdout_bom") for e in self.log() if e["event"] == "exit" and e["server"] == server)
+
     def password(self) -> str:
         return yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["vars"]["ansible_password"]
 

@@ -43,3 +43,19 @@ function ConvertTo-OwaImThumbprint([string]$Value) {
     }
     return $Value.ToUpper()
 }
+function Get-OwaImVdirArguments {
+    # -ADPropertiesOnly reads the virtual directory from Active Directory alone (no IIS metabase, no remote server to
+    # reach); the cmdlet reference gives it for Exchange 2010, but not every 2010 service pack is known to have it: ask
+    # the cmdlet rather than the version. Splat the hashtable this returns.
+    $owaImArguments = @{}
+    if ((Get-Command Get-OwaVirtualDirectory).Parameters.ContainsKey('ADPropertiesOnly')) { $owaImArguments['ADPropertiesOnly'] = $true }
+    return $owaImArguments
+}
+function Test-OwaImNotFound($ErrorRecord) {
+    # Exchange says "not found" with a terminating error that -ErrorAction SilentlyContinue does not suppress:
+    # ManagementObjectNotFoundException ("couldn't be found"), or for certificates "The certificate with thumbprint ...
+    # was not found." Anything else (Active Directory out of reach, access denied) is not a "not found".
+    $owaImText = [string]$ErrorRecord.Exception.Message
+    return (($ErrorRecord.Exception.GetType().FullName -like '*ManagementObjectNotFoundException') -or
+            ($owaImText -match 'was not found|couldn''t be found|could not be found'))
+}

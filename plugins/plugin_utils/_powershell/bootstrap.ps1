@@ -1,7 +1,8 @@
 # The only text on the command line (cmd.exe takes 8,191 characters at most): it reads the script, its libraries and
 # its parameters from standard input, as data, and runs the script once in this process.
 # Each input line is "<kind> <name> <data>": library and script carry base64 UTF-8 source; string, list, bool, int
-# and null carry a parameter (base64 UTF-8 text, comma-separated for list items, '-' for empty).
+# and null carry a parameter (base64 UTF-8 text, comma-separated for list items, '-' for empty). "data <name> -" ends
+# the parameters: the script gets the rest of standard input, unread, as parameter <name> and reads it line by line.
 param()
 $ErrorActionPreference = 'Stop'
 function ConvertFrom-OiData([string]$Data) {
@@ -21,6 +22,7 @@ foreach ($oiLine in $input) {
     elseif ($oiKind -eq 'bool') { $oiArgs[$oiName] = ($oiData -eq 'True') }
     elseif ($oiKind -eq 'int') { $oiArgs[$oiName] = [int]$oiData }
     elseif ($oiKind -eq 'null') { $oiArgs[$oiName] = $null }
+    elseif ($oiKind -eq 'data') { $oiArgs[$oiName] = $input; break }
     elseif ($oiKind -eq 'list') {
         $oiItems = @()
         if ($oiData -ne '-') { $oiItems = @($oiData.Split(',') | ForEach-Object { ConvertFrom-OiData $_ }) }

@@ -7,7 +7,11 @@ param(
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
 if ($Thumbprint -ne '') {
-    Out-OwaImList 'cert' @(Get-ExchangeCertificate -Server $env:COMPUTERNAME -Thumbprint $Thumbprint -ErrorAction SilentlyContinue) $CertificateProperties
+    # A thumbprint this server does not hold is a terminating error in Exchange; this module reports it as no certificate.
+    $owaImCertificates = @()
+    try { $owaImCertificates = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME -Thumbprint $Thumbprint) }
+    catch { if (-not (Test-OwaImNotFound $_)) { throw $_ } }
+    Out-OwaImList 'cert' $owaImCertificates $CertificateProperties
 }
 else {
     $owaImCertificates = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)

@@ -1,6 +1,7 @@
-# ocs_components (and ocs_components_info with $DetectOnly): which OCS components the uninstall registry lists;
-# where their installers are (expanding CWAOWASSPMain.msi when they are not in $Source); installing each missing one
-# in order; reading the registry again. Needs no Exchange snap-in.
+# ocs_components (and ocs_components_info with $DetectOnly): which OCS components the uninstall registry lists, at the
+# version each needs; where their installers are (expanding CWAOWASSPMain.msi when they are not in $Source); installing
+# each missing one in order; reading the registry again. Needs no Exchange snap-in. With $DetectOnly and $StagingFiles,
+# also the size and SHA-1 of those files in $StagingDirectory (what the controller need not send again).
 param(
     [string]$Source,
     [string]$ExpandDirectory,
@@ -11,51 +12,94 @@ param(
     [string[]]$ComponentFiles,
     [string[]]$ComponentKinds,
     [string[]]$ComponentPatterns,
+    [string[]]$ComponentMinimumVersions,
     [string]$Expander,
-    [string[]]$SuccessCodes
+    [string[]]$SuccessCodes,
+    [int]$InstallerTimeout,
+    [string]$StagingDirectory,
+    [string[]]$StagingFiles
 )
 function Get-OwaImProducts {
     @(Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*' -ErrorAction SilentlyContinue) +
     @(Get-ItemProperty -Path 'HKLM:\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*' -ErrorAction SilentlyContinue)
 }
+function Test-OwaImVersion($Product, [string]$Minimum) {
+    # DisplayVersion compared as a System.Version: 9.0.30729 (SP1) and 9.0.30729.4148 pass a minimum of 9.0.30729,
+    # 9.0.21022 (RTM) does not. A version that does not parse does not pass.
+    if ($Minimum -eq '') { return $true }
+    try { return ([version][string]$Product.DisplayVersion) -ge ([version]$Minimum) }
+    catch { return $false }
+}
 # Callers wrap the call in @(): on PowerShell 2.0 a function that returns one item or none gives a scalar or $null,
 # neither of which has a Count.
-function Find-OwaImProduct($Products, [string]$Pattern) {
-    @($Products | Where-Object { [string]$_.DisplayName -like $Pattern })
+function Find-OwaImProduct($Products, [string]$Pattern, [string]$Minimum) {
+    @($Products | Where-Object { ([string]$_.DisplayName -like $Pattern) -and (Test-OwaImVersion $_ $Minimum) })
 }
 function Out-OwaImDetected([string]$Phase, $Products) {
     for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
-        $owaImHit = @(Find-OwaImProduct $Products $ComponentPatterns[$owaImI])
+        $owaImHit = @(Find-OwaImProduct $Products $ComponentPatterns[$owaImI] $ComponentMinimumVersions[$owaImI])
         Out-OwaImField ($Phase + '/' + $owaImI) 'installed' ($owaImHit.Count -gt 0)
         if ($owaImHit.Count -gt 0) { Out-OwaImObject ($Phase + '/' + $owaImI) $owaImHit[0] @('DisplayName', 'DisplayVersion') }
+        else {
+            # Installed, but older than needed (the 2008 RTM redistributable where SP1 is needed): say which.
+            $owaImOld = @(Find-OwaImProduct $Products $ComponentPatterns[$owaImI] '')
+            if ($owaImOld.Count -gt 0) { Out-OwaImField ($Phase + '/' + $owaImI) 'older' @($owaImOld | ForEach-Object { [string]$_.DisplayVersion }) }
+        }
     }
 }
 function Invoke-OwaImInstaller([string]$Record, [string]$Program, [string[]]$Arguments, [string]$Log, [string]$Label) {
-    # Start-Process joins the arguments with spaces; paths are wrapped in double quotes for Windows' own splitting.
-    $owaImProcess = Start-Process -FilePath $Program -ArgumentList $Arguments -Wait -PassThru
+    # Start-Process joins the arguments with spaces; paths are wrapped in double quotes for Windows' own splitting. No
+    # -Wait: a setup program that shows a dialog (an unknown switch, a wizard) never ends in a WinRM session, where no one
+    # sees the desktop; after $InstallerTimeout seconds it is stopped and the task fails, instead of waiting for ever.
+    $owaImProcess = Start-Process -FilePath $Program -ArgumentList $Arguments -PassThru
+    $owaImHandle = $owaImProcess.Handle  # with a handle held, .NET can still read the exit code once the process ends
+    Out-OwaImField $Record 'log_file' $Log
+    if (-not $owaImProcess.WaitForExit($InstallerTimeout * 1000)) {
+        try { $owaImProcess.Kill() } catch { }
+        Out-OwaImError 'installer_timeout' $Label ([string]$InstallerTimeout) $null
+        exit 8
+    }
     $owaImCode = [int]$owaImProcess.ExitCode
     Out-OwaImField $Record 'exit_code' ([string]$owaImCode)
-    Out-OwaImField $Record 'log_file' $Log
     if (-not ($SuccessCodes -contains [string]$owaImCode)) {
-        Out-OwaImField 'failure' 'log_tail' @(Get-Content -LiteralPath $Log -ErrorAction SilentlyContinue | Select-Object -Last 25)
+        if ($Log -ne '') { Out-OwaImField 'failure' 'log_tail' @(Get-Content -LiteralPath $Log -ErrorAction SilentlyContinue | Select-Object -Last 25) }
         Out-OwaImError 'installer_failed' $Label ([string]$owaImCode) $null
         exit 6
     }
 }
 function Get-OwaImArguments([string]$Kind, [string]$Path, [string]$Log) {
-    if ($Kind -eq 'exe') { return @('/q', '/norestart', '/log', ('"' + $Log + '"')) }
+    # The Visual C++ 2008 redistributable knows /q (quiet) and /qb (progress only); /norestart and /log are the 2010 and
+    # later packages' switches, which the 2008 package answers with a message box. It takes no log file.
+    if ($Kind -eq 'exe') { return @('/q') }
     return @('/i', ('"' + $Path + '"'), '/qn', '/norestart', '/l*v', ('"' + $Log + '"'))
+}
+function Out-OwaImStaged {
+    foreach ($owaImName in @($StagingFiles)) {
+        $owaImPath = Join-Path $StagingDirectory $owaImName
+        $owaImRecord = 'staged/' + $owaImName
+        if (Test-Path -LiteralPath $owaImPath -PathType Leaf) {
+            $owaImReader = [IO.File]::OpenRead($owaImPath)
+            try {
+                Out-OwaImField $owaImRecord 'length' ([string]$owaImReader.Length)
+                Out-OwaImField $owaImRecord 'sha1' ([BitConverter]::ToString([Security.Cryptography.SHA1]::Create().ComputeHash($owaImReader)).Replace('-', ''))
+            }
+            finally { $owaImReader.Close() }
+        }
+    }
 }
 
 $owaImProducts = Get-OwaImProducts
 Out-OwaImDetected 'before' $owaImProducts
-if ($DetectOnly) { exit 0 }
+if ($DetectOnly) {
+    if ($StagingDirectory -ne '') { Out-OwaImStaged }
+    exit 0
+}
 
 # Where each missing component's installer is: the source folder first, then what was expanded before.
 $owaImPaths = @{}
 $owaImNeedFiles = $false
 for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
-    if (@(Find-OwaImProduct $owaImProducts $ComponentPatterns[$owaImI]).Count -gt 0) { continue }
+    if (@(Find-OwaImProduct $owaImProducts $ComponentPatterns[$owaImI] $ComponentMinimumVersions[$owaImI]).Count -gt 0) { continue }
     foreach ($owaImDir in @($Source, $ExpandDirectory)) {
         if (($owaImDir -ne '') -and -not $owaImPaths.ContainsKey($owaImI)) {
             $owaImCandidate = Join-Path $owaImDir $ComponentFiles[$owaImI]
@@ -68,6 +112,13 @@ if ($owaImNeedFiles) {
     $owaImMain = ''
     if ($Source -ne '') { $owaImMain = Join-Path $Source $Expander }
     if (($owaImMain -eq '') -or -not (Test-Path -LiteralPath $owaImMain -PathType Leaf)) {
+        # Test-Path says $false alike for a missing file and a share this session may not read (from a WinRM session
+        # authenticated with NTLM, the server has no credentials to pass on: the second hop). Ask the folder itself,
+        # so the message can quote what Windows says.
+        if ($Source -ne '') {
+            try { [void](Get-Item -LiteralPath $Source -ErrorAction Stop) }
+            catch { Out-OwaImField 'source' 'error' ([string]$_.Exception.Message) }
+        }
         Out-OwaImError 'source_missing' $Source $null $null
         exit 7
     }
@@ -77,7 +128,8 @@ if ($owaImNeedFiles) {
         Invoke-OwaImInstaller 'expand' 'msiexec.exe' (Get-OwaImArguments 'msi' $owaImMain $owaImLog) $owaImLog $Expander
     }
     for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
-        if ((@(Find-OwaImProduct $owaImProducts $ComponentPatterns[$owaImI]).Count -eq 0) -and -not $owaImPaths.ContainsKey($owaImI)) {
+        if ((@(Find-OwaImProduct $owaImProducts $ComponentPatterns[$owaImI] $ComponentMinimumVersions[$owaImI]).Count -eq 0) -and
+            -not $owaImPaths.ContainsKey($owaImI)) {
             $owaImPaths[$owaImI] = Join-Path $ExpandDirectory $ComponentFiles[$owaImI]
         }
     }
@@ -89,7 +141,7 @@ for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
     if ($CheckMode) { continue }
     $owaImLog = Join-Path $LogDirectory ('owa_im_' + $ComponentNames[$owaImI] + '.log')
     $owaImProgram = 'msiexec.exe'
-    if ($ComponentKinds[$owaImI] -eq 'exe') { $owaImProgram = $owaImPaths[$owaImI] }
+    if ($ComponentKinds[$owaImI] -eq 'exe') { $owaImProgram = $owaImPaths[$owaImI]; $owaImLog = '' }
     Invoke-OwaImInstaller $owaImRecord $owaImProgram (Get-OwaImArguments $ComponentKinds[$owaImI] $owaImPaths[$owaImI] $owaImLog) $owaImLog $ComponentFiles[$owaImI]
 }
 if (-not $CheckMode) { Out-OwaImDetected 'after' (Get-OwaImProducts) }

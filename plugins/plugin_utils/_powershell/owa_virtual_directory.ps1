@@ -17,8 +17,10 @@ param(
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
 if ($Identity -eq '') { $Identity = $env:COMPUTERNAME + '\owa (Default Web Site)' }
-# A wildcard or an ambiguous identity can match many directories: change nothing unless exactly one matched.
-$owaImFound = @(Get-OwaVirtualDirectory -Identity $Identity -ADPropertiesOnly)
+# A wildcard or an ambiguous identity can match many directories: change nothing unless exactly one matched. An identity
+# that matches none is Exchange's terminating "couldn't be found", which the bootstrap reports as it stands.
+$owaImVdirArguments = Get-OwaImVdirArguments
+$owaImFound = @(Get-OwaVirtualDirectory -Identity $Identity @owaImVdirArguments)
 if ($owaImFound.Count -ne 1) {
     Out-OwaImError 'identity_count' ([string]$owaImFound.Count) $null $null
     exit 4
@@ -50,7 +52,10 @@ if ($DiscoverCertificate) {
     $owaImDesired['InstantMessagingCertificateThumbprint'] = [string]$owaImIis.Thumbprint
 }
 elseif ($VerifyCertificate -and ($Thumbprint -ne '')) {
-    $owaImCertificate = @(Get-ExchangeCertificate -Thumbprint $Thumbprint -ErrorAction SilentlyContinue)
+    # A thumbprint this server does not hold is a terminating error in Exchange, not an empty answer.
+    $owaImCertificate = @()
+    try { $owaImCertificate = @(Get-ExchangeCertificate -Thumbprint $Thumbprint) }
+    catch { if (-not (Test-OwaImNotFound $_)) { throw $_ } }
     if ($owaImCertificate.Count -eq 0) {
         Out-OwaImError 'certificate_missing' $Thumbprint $null $null
         exit 5
@@ -69,6 +74,6 @@ foreach ($owaImKey in $owaImChanges.Keys) { Out-OwaImField 'change' $owaImKey $o
 if ($CheckMode) { exit 0 }
 if ($owaImChanges.Count -gt 0) {
     Set-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) @owaImChanges -Confirm:$false -WarningAction SilentlyContinue
-    $owaImVd = Get-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) -ADPropertiesOnly
+    $owaImVd = Get-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) @owaImVdirArguments
 }
 Out-OwaImObject 'after' $owaImVd $SettingProperties

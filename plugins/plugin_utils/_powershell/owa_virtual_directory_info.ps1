@@ -11,9 +11,15 @@ param(
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
-if ($Identity -ne '') { $owaImDirectories = @(Get-OwaVirtualDirectory -Identity $Identity -ADPropertiesOnly -ErrorAction SilentlyContinue) }
-elseif ($Scope -eq 'organization') { $owaImDirectories = @(Get-OwaVirtualDirectory -ADPropertiesOnly) }
-else { $owaImDirectories = @(Get-OwaVirtualDirectory -Server $env:COMPUTERNAME -ADPropertiesOnly) }
+$owaImVdirArguments = Get-OwaImVdirArguments
+if ($Identity -ne '') {
+    # An identity that matches nothing is a terminating error in Exchange; this module reports it as no directory.
+    $owaImDirectories = @()
+    try { $owaImDirectories = @(Get-OwaVirtualDirectory -Identity $Identity @owaImVdirArguments) }
+    catch { if (-not (Test-OwaImNotFound $_)) { throw $_ } }
+}
+elseif ($Scope -eq 'organization') { $owaImDirectories = @(Get-OwaVirtualDirectory @owaImVdirArguments) }
+else { $owaImDirectories = @(Get-OwaVirtualDirectory -Server $env:COMPUTERNAME @owaImVdirArguments) }
 Out-OwaImList 'vdir' $owaImDirectories $DirectoryProperties
 if ($IncludeCertificates) { Out-OwaImList 'cert' @(Get-ExchangeCertificate -Server $env:COMPUTERNAME) $CertificateProperties }
 if ($IncludeMailboxPolicies) { Out-OwaImList 'policy' @(Get-OwaMailboxPolicy) $PolicyProperties }

@@ -64,11 +64,38 @@ def test_installer_failure_message_keeps_the_log_tail() -> None:
 
 
 def test_component_states_follow_the_catalogue() -> None:
-    records = {"before/0": {"installed": True, "DisplayName": "VC", "DisplayVersion": "9"}, "before/1": {"installed": False},
+    records = {"before/0": {"installed": True, "DisplayName": "VC", "DisplayVersion": "9.0.30729.4148"}, "before/1": {"installed": False},
                "before/2": {"installed": False}}
     states = ocs_components.component_states(records, "before")
     assert [s["name"] for s in states] == ["vcredist", "ucma", "web_service_provider"]
     assert [s["installed"] for s in states] == [True, False, False]
+
+
+@pytest.mark.parametrize("version, enough", [("9.0.30729", True), ("9.0.30729.17", True), ("9.0.30729.6161", True),
+                                             ("9.0.21022", False), ("9.0.21022.218", False), ("9", False), ("", False)])
+def test_visual_cpp_2008_must_be_sp1(version: str, enough: bool) -> None:
+    # A record that says installed (a script without the version rule) still counts only from SP1 (9.0.30729) on.
+    records = {"before/0": {"installed": True, "DisplayName": "Microsoft Visual C++ 2008 Redistributable - x64 " + version,
+                            "DisplayVersion": version}, "before/1": {"installed": True}, "before/2": {"installed": True}}
+    [vcredist, *_rest] = ocs_components.component_states(records, "before")
+    assert vcredist["installed"] is enough
+    assert ("older_versions" in vcredist) is (not enough)
+
+
+def test_source_missing_on_a_share_names_the_second_hop_and_both_ways_out() -> None:
+    message = ocs_components.source_missing_message("CAS01", "\\\\fs01\\ocs", "Access is denied")
+    assert "second hop" in message and "kerberos_delegation" in message and "credssp" in message
+    assert "controller_source" in message and "Access is denied" in message
+    local = ocs_components.source_missing_message("CAS01", "C:\\Install", "")
+    assert "second hop" not in local and "controller_source" in local
+
+
+def test_uploads_send_a_components_own_installer_else_the_package_that_holds_it() -> None:
+    vcredist, ucma, wsp = ocs_components.COMPONENTS
+    assert ocs_components.needed_uploads([ucma], ["UcmaRedist.msi", "CWAOWASSPMain.msi"]) == ["UcmaRedist.msi"]
+    assert ocs_components.needed_uploads([vcredist, wsp], ["cwaowasspmain.msi"]) == ["cwaowasspmain.msi"]
+    with pytest.raises(ocs_components.ComponentError, match="neither vcredist_x64.exe nor CWAOWASSPMain.msi"):
+        ocs_components.needed_uploads([vcredist], ["UcmaRedist.msi"])
 
 
 def test_indexed_records_in_numeric_order() -> None:
