@@ -81,12 +81,15 @@ def test_installers_exit_codes_registry_and_files(lab: Lab, tmp_path: Path) -> N
     session = _session(lab, "cas02.contoso.lab")
     missing = session.run_cmd("msiexec", ["/i", "C:\\nowhere\\x.msi", "/qn"])
     assert missing.status_code == 1619
-    expand = session.run_cmd("msiexec", ["/i", "\\\\fs01.contoso.lab\\ocs\\CWAOWASSPMain.msi", "/qn"])
+    # From this NTLM session the share is out of reach (the second hop): 1619, as msiexec answers on Windows.
+    assert session.run_cmd("msiexec", ["/i", "\\\\fs01.contoso.lab\\ocs\\CWAOWASSPMain.msi", "/qn"]).status_code == 1619
+    lab.seed(tmp_path, {"servers": {"CAS02": {"files": {"C:\\Install\\CWAOWASSPMain.msi": {"package": "cwaowasspmain"}}}}})
+    expand = session.run_cmd("msiexec", ["/i", "C:\\Install\\CWAOWASSPMain.msi", "/qn"])
     assert expand.status_code == 0
     folder = "C:\\Web Service Provider Installer Package"
     early = session.run_cmd("msiexec", ["/i", f'"{folder}\\CWAOWASSP.msi"', "/qn", "/l*v", "C:\\Windows\\Temp\\wsp.log"])
     assert early.status_code == 1603
-    assert session.run_cmd(f'"{folder}\\vcredist_x64.exe"', ["/q", "/norestart"]).status_code == 0
+    assert session.run_cmd(f'"{folder}\\vcredist_x64.exe"', ["/q"]).status_code == 0   # the 2008 package's own switch
     assert session.run_cmd("msiexec", ["/i", f'"{folder}\\UcmaRedist.msi"', "/qn"]).status_code == 0
     listed = session.run_ps("Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*' | "
                             "ForEach-Object { $_.DisplayName }")

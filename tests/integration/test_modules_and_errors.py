@@ -57,8 +57,17 @@ def test_certificate_found_by_rtm_issuer_and_spaced_serial(lab: Lab, tmp_path: P
     assert lab.result(tmp_path, "cas01.contoso.lab")["matched_certificate"]["thumbprint"] == iis["thumbprint"]
 
 
+# The lab's NTLM sessions cannot read its share (the second hop, as on Windows): the package sits in a server folder.
+LOCAL_SOURCE = "C:\\Install\\OCS"
+
+
+def _package_on_server(lab: Lab, tmp_path: Path, server: str) -> None:
+    lab.seed(tmp_path, {"servers": {server: {"files": {LOCAL_SOURCE + "\\CWAOWASSPMain.msi": {"package": "cwaowasspmain"}}}}})
+
+
 def test_components_check_mode_install_and_rerun(lab: Lab, tmp_path: Path) -> None:
-    task = {"exchange.owa_im.ocs_components": {"source": "\\\\fs01.contoso.lab\\ocs"}}
+    _package_on_server(lab, tmp_path, "CAS03")
+    task = {"exchange.owa_im.ocs_components": {"source": LOCAL_SOURCE}}
     check = lab.play(tmp_path, task, "--check", "--limit", "cas03.contoso.lab")
     assert check.returncode == 0, check.stdout[-2000:]
     assert lab.result(tmp_path, "cas03.contoso.lab")["installed_now"] == ["vcredist", "ucma", "web_service_provider"]
@@ -77,7 +86,8 @@ def test_components_check_mode_install_and_rerun(lab: Lab, tmp_path: Path) -> No
 
 def test_components_reboot_required_is_reported(lab: Lab, tmp_path: Path) -> None:
     lab.seed(tmp_path, {"servers": {"CAS02": {"installers": {"UcmaRedist.msi": {"exit_code": 3010}}}}})
-    run = lab.play(tmp_path, {"exchange.owa_im.ocs_components": {"source": "\\\\fs01.contoso.lab\\ocs"}}, "--limit", "cas02.contoso.lab")
+    _package_on_server(lab, tmp_path, "CAS02")
+    run = lab.play(tmp_path, {"exchange.owa_im.ocs_components": {"source": LOCAL_SOURCE}}, "--limit", "cas02.contoso.lab")
     assert run.returncode == 0, run.stdout[-2000:]
     result = lab.result(tmp_path, "cas02.contoso.lab")
     assert result["reboot_required"] is True and result["installs"]["ucma"]["exit_code"] == 3010
