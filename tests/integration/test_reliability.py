@@ -63,7 +63,7 @@ BAD_INPUT: list[tuple[str, dict[str, Any], str]] = [
     ("exchange.owa_im.ocs_components", {"source": "C:\\a\"b"}, "source must be a Windows folder path"),
     ("exchange.owa_im.ocs_components", {"source": "\\\\fs01\\ocs", "log_directory": "C:\\x|y"}, "log_directory must be"),
     ("exchange.owa_im.ocs_components", {"source": "\\\\fs01\\ocs", "expand_directory": ""}, "expand_directory must be"),
-    ("exchange.owa_im.ocs_components", {"source": "C:\\Install\\OCS"}, "Set source to the folder or share"),
+    ("exchange.owa_im.ocs_components", {"source": "C:\\Install\\OCS"}, "Set source to the folder that holds them"),
     ("exchange.owa_im.iis_restart", {"method": "recycle_app_pool", "app_pool": "Pool; shutdown /s"}, "app_pool must be"),
     ("exchange.owa_im.iis_restart", {"method": "recycle_app_pool", "app_pool": ""}, "app_pool must be"),
     ("exchange.owa_im.exchange_certificate_info", {"issuer": "CN=ContosoCA"}, "issuer and serial_number go together"),
@@ -103,7 +103,7 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_changes(lab: Lab,
 HOSTILE = st.text(alphabet=st.sampled_from(list("'\"`$(){};|&@#<>-–—:x \\\u2018\u2019\u201a\u201b\u201c\u201d\u201e")) | st.characters(
     exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
 EXPECTED_CMDLETS = {"Get-PSSnapin", "Add-PSSnapin", "Get-ExchangeServer", "Get-OwaVirtualDirectory", "ForEach-Object", "Get-Date",
-                    "Test-Path", "Join-Path", "Get-Content", "Get-ExchangeCertificate", "Where-Object"}
+                    "Test-Path", "Join-Path", "Get-Content", "Get-ExchangeCertificate", "Where-Object", "Get-Command"}
 
 
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
