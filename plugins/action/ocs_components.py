@@ -23,7 +23,7 @@ def _failure(records: Records) -> None:
         installs = indexed(records, "install") + [records.get("expand", {})]
         log_file = next((r.get("log_file") for r in installs if r.get("exit_code") == str(code) and r.get("log_file")), "")
         raise ExchangeFailure(_ocs_components.failure_message(server, component, file_name, code, log_file,
-                                                             records.get("failure", {}).get("log_tail") or []),
+                                                              records.get("failure", {}).get("log_tail") or []),
                               exit_code=code, log_file=log_file, error_kind="installer_failed")
     if error.get("kind") == "source_missing":
         source = error.get("message") or ""

@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-OWA_VIRTUAL_DIRECTORY_SPEC = {
+# A virtual directory and the IM settings intended for it: what owa_virtual_directory sets and cas_info compares.
+_INTENDED_SETTINGS = {
     "identity": {"type": "str"},
     "instant_messaging_enabled": {"type": "bool"},
     "instant_messaging_type": {"type": "str"},
@@ -12,7 +13,15 @@ OWA_VIRTUAL_DIRECTORY_SPEC = {
     "instant_messaging_certificate_thumbprint": {"type": "str"},
     "verify_certificate": {"type": "bool", "default": True},
     "discover_certificate": {"type": "bool", "default": False},
-    "backup_directory": {"type": "path"},
+}
+
+OWA_VIRTUAL_DIRECTORY_SPEC = dict(_INTENDED_SETTINGS, backup_directory={"type": "path"})
+
+CAS_INFO_SPEC = {
+    **_INTENDED_SETTINGS,
+    "include_components": {"type": "bool", "default": True},
+    "certificate_required": {"type": "bool", "default": False},
+    "error_names": {"type": "dict"},
 }
 
 OWA_VIRTUAL_DIRECTORY_INFO_SPEC = {

@@ -57,7 +57,9 @@ def normalise_type(value: t.Any, field: str = "instant_messaging_type") -> str:
 
 
 def validate_server_name(value: str, field: str = "instant_messaging_server_name") -> str:
-    name = value.strip().rstrip(".")
+    if value != value.strip():
+        raise SettingError("%s has whitespace at its start or end (%r): give the FQDN alone, such as ocs.contoso.com." % (field, value))
+    name = value.rstrip(".")
     labels = name.split(".")
     if len(name) > 253 or len(labels) < 2 or not all(_FQDN_LABEL.match(label) for label in labels) or labels[-1].isdigit():
         raise SettingError(
@@ -66,20 +68,27 @@ def validate_server_name(value: str, field: str = "instant_messaging_server_name
     return name
 
 
-def desired_settings(params: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
-    """The Exchange property values the user asked for (only the options given), normalised."""
+def desired_settings(params: t.Mapping[str, t.Any], names: t.Optional[t.Mapping[str, str]] = None) -> t.Dict[str, t.Any]:
+    """The Exchange property values the user asked for (only the options given), normalised.
+
+    ``names`` maps an option to what the caller calls it (a role's variable), so that an error names what the user set.
+    """
+    def named(option: str) -> str:
+        return (names or {}).get(option) or option
+
     desired: t.Dict[str, t.Any] = {}
     if params.get("instant_messaging_enabled") is not None:
         desired["InstantMessagingEnabled"] = bool(params["instant_messaging_enabled"])
     if params.get("instant_messaging_type") is not None:
-        desired["InstantMessagingType"] = normalise_type(params["instant_messaging_type"])
+        desired["InstantMessagingType"] = normalise_type(params["instant_messaging_type"], named("instant_messaging_type"))
     # An empty string clears the setting (sets $null), which a rollback to "never configured" needs.
     name = params.get("instant_messaging_server_name")
     if name is not None:
-        desired["InstantMessagingServerName"] = validate_server_name(name) if name != "" else None
+        desired["InstantMessagingServerName"] = validate_server_name(name, named("instant_messaging_server_name")) if name != "" else None
     thumbprint = params.get("instant_messaging_certificate_thumbprint")
     if thumbprint is not None:
-        desired["InstantMessagingCertificateThumbprint"] = normalise_thumbprint(thumbprint) if thumbprint != "" else None
+        desired["InstantMessagingCertificateThumbprint"] = (
+            normalise_thumbprint(thumbprint, named("instant_messaging_certificate_thumbprint")) if thumbprint != "" else None)
     return desired
 
 

@@ -51,3 +51,35 @@ def drift(servers: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str, t.An
             problems.append({"server": entry.get("server"), "field": "instant_messaging_certificate_thumbprint",
                              "value": certificate.get("thumbprint"), "expected": "a valid IIS certificate of this server: " + reason})
     return problems
+
+
+def _ran(result: t.Any) -> bool:
+    return isinstance(result, t.Mapping) and not result.get("skipped") and not result.get("failed")
+
+
+def role_entries(hosts: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str, t.Any]]:
+    """One pool entry per host from what the cas role registered: its first read, and the change where one ran.
+
+    ``hosts``: each host's variables (``hostvars[host]``). A host the role has not read yet (a later batch of ``serial``)
+    is left out; the caller says which part of the pool the entries cover.
+    """
+    entries = []
+    for host in hosts:
+        state = host.get("owa_im_state")
+        if not _ran(state):
+            continue
+        applied = host.get("owa_im_virtual_directory")
+        if _ran(applied):
+            settings, certificate = applied.get("after"), applied.get("certificate")
+        else:
+            settings, certificate = state.get("virtual_directory"), state.get("certificate")
+        restart = host.get("owa_im_restart")
+        entries.append({
+            "server": host.get("inventory_hostname"),
+            "settings": {key: value for key, value in (settings or {}).items() if key != "identity"},
+            "certificate": certificate,
+            "changed": bool((_ran(applied) and applied.get("changed")) or (_ran(host.get("owa_im_components"))
+                                                                           and host["owa_im_components"].get("changed"))),
+            "reset": _ran(restart),
+        })
+    return entries

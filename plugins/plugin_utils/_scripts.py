@@ -20,10 +20,11 @@ BOOTSTRAP = "bootstrap"
 
 # What each script needs defined before it runs (dot-sourced by the bootstrap, in this order).
 LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
+    "cas_info": ("OwaImRecords", "OwaImExchange", "OwaImComponents"),
     "owa_virtual_directory": ("OwaImRecords", "OwaImExchange"),
     "owa_virtual_directory_info": ("OwaImRecords", "OwaImExchange"),
     "exchange_certificate_info": ("OwaImRecords", "OwaImExchange"),
-    "ocs_components": ("OwaImRecords",),
+    "ocs_components": ("OwaImRecords", "OwaImComponents"),
     "put_file": ("OwaImRecords",),
     "owa_web_config_info": ("OwaImRecords",),
     "iis_restart": ("OwaImRecords",),

@@ -168,6 +168,26 @@ def scale(work: Path, sizes: list[int]) -> None:
     print()
 
 
+def default_forks(work: Path, sizes: list[int]) -> None:
+    print("## site with nothing to change, Ansible's default 5 forks, a 5 s Exchange snap-in load\n")
+    print("What an admin sees on a real pool, where loading the Exchange snap-in takes seconds: the floor is "
+          "servers / 5 forks x 5 s per snap-in load.\n")
+    print("| servers | site, no change | floor (one snap-in load per CAS) | snap-in loads per CAS |")
+    print("|---|---|---|---|")
+    for servers in sizes:
+        lab = Lab(work / f"forks5-{servers}", servers, 0.05)
+        try:
+            lab.playbook("site.yml", min(servers, 50), _vars(work, owa_im_max_concurrent_resets=servers))
+            lab.cli("fault", "--server", "all", "--snapin-load", "5")
+            seen = len(lab.log())
+            seconds, _ = lab.playbook("site.yml", 5, _vars(work))
+            loads = _per_server(lab.log()[seen:], servers)["snapin"]
+        finally:
+            lab.down()
+        print(f"| {servers} | {seconds:.1f} s | {servers / 5 * 5:.0f} s | {loads:.0f} |")
+    print()
+
+
 def rollout(work: Path) -> None:
     print("## Rolling rollout of 10 servers (iisreset window 1 s, owa_im_max_concurrent_resets 1)\n")
     lab = Lab(work / "rollout", 10, 1.0)
@@ -189,7 +209,8 @@ def rollout(work: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1,10,50,200", help="server counts for the scale table")
-    parser.add_argument("--only", choices=["processes", "scale", "rollout"])
+    parser.add_argument("--only", choices=["processes", "scale", "rollout", "forks"])
+    parser.add_argument("--forks-sizes", default="10,50", help="server counts for the default-forks table")
     args = parser.parse_args()
     print(f"# exchange.owa_im benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs)\n")
     with tempfile.TemporaryDirectory(prefix="owa-im-bench-") as directory:
@@ -200,6 +221,8 @@ def main() -> None:
             rollout(work)
         if args.only in (None, "scale"):
             scale(work, [int(n) for n in args.sizes.split(",")])
+        if args.only in (None, "forks"):
+            default_forks(work, [int(n) for n in args.forks_sizes.split(",")])
 
 
 if __name__ == "__main__":

@@ -51,6 +51,22 @@ function Get-OwaImVdirArguments {
     if ((Get-Command Get-OwaVirtualDirectory).Parameters.ContainsKey('ADPropertiesOnly')) { $owaImArguments['ADPropertiesOnly'] = $true }
     return $owaImArguments
 }
+function Get-OwaImVirtualDirectories([string]$Identity) {
+    # The OWA virtual directories $Identity names (default this server's). One that matches none is Exchange's
+    # terminating "couldn't be found", which the bootstrap reports as it stands.
+    if ($Identity -eq '') { $Identity = $env:COMPUTERNAME + '\owa (Default Web Site)' }
+    $owaImVdirArguments = Get-OwaImVdirArguments
+    Get-OwaVirtualDirectory -Identity $Identity @owaImVdirArguments
+}
+function Assert-OwaImOneDirectory($Found) {
+    # A wildcard or an ambiguous identity can match many directories: go no further unless exactly one matched.
+    # Called as a statement of its own (not in an assignment), so its records reach the output.
+    if (@($Found).Count -ne 1) {
+        Out-OwaImError 'identity_count' ([string]@($Found).Count) $null $null
+        exit 4
+    }
+    Out-OwaImField 'before' 'Identity' ([string]@($Found)[0].Identity)
+}
 function Test-OwaImNotFound($ErrorRecord) {
     # Exchange says "not found" with a terminating error that -ErrorAction SilentlyContinue does not suppress:
     # ManagementObjectNotFoundException ("couldn't be found"), or for certificates "The certificate with thumbprint ...

@@ -16,17 +16,10 @@ param(
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
-if ($Identity -eq '') { $Identity = $env:COMPUTERNAME + '\owa (Default Web Site)' }
-# A wildcard or an ambiguous identity can match many directories: change nothing unless exactly one matched. An identity
-# that matches none is Exchange's terminating "couldn't be found", which the bootstrap reports as it stands.
-$owaImVdirArguments = Get-OwaImVdirArguments
-$owaImFound = @(Get-OwaVirtualDirectory -Identity $Identity @owaImVdirArguments)
-if ($owaImFound.Count -ne 1) {
-    Out-OwaImError 'identity_count' ([string]$owaImFound.Count) $null $null
-    exit 4
-}
+$owaImFound = @(Get-OwaImVirtualDirectories $Identity)
+Assert-OwaImOneDirectory $owaImFound
 $owaImVd = $owaImFound[0]
-Out-OwaImField 'before' 'Identity' ([string]$owaImVd.Identity)
+$owaImVdirArguments = Get-OwaImVdirArguments
 Out-OwaImObject 'before' $owaImVd $SettingProperties
 
 $owaImDesired = @{}

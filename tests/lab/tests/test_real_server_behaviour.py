@@ -130,7 +130,8 @@ def test_exchange_install_path_can_be_missing_and_the_registry_still_knows(tmp_p
 
 def test_dot_sourcing_keeps_the_callers_input_and_a_broken_foreach_leaves_the_rest(tmp_path: Path) -> None:
     session = _session(tmp_path)
-    script = ". { param() }\n$first = $null\nforeach ($l in $input) { $first = $l; break }\n$first\n& { param($Rest) foreach ($r in $Rest) { \"rest: $r\" } } $input"
+    script = (". { param() }\n$first = $null\nforeach ($l in $input) { $first = $l; break }\n$first\n"
+              "& { param($Rest) foreach ($r in $Rest) { \"rest: $r\" } } $input")
     out, _err, _code = _ps(session, script, stdin=b"a\r\nb\r\nc\r\n")
     assert out.decode().split("\r\n")[:3] == ["a", "rest: b", "rest: c"]
 

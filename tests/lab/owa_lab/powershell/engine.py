@@ -222,7 +222,7 @@ class Engine:
         return node.text.decode("utf-8")
 
     def named(self, node: Node) -> list[Node]:
-        return [child for child in node.children if child.is_named and child.type != "comment"]
+        return [child for child in node.named_children if child.type != "comment"]
 
     def non_terminating(self, error: RuntimeError_, action: Any = None) -> None:
         preference = to_string(action if action is not None else self.variable("ErrorActionPreference")).lower()
@@ -533,8 +533,8 @@ class Engine:
 
     def unwrap(self, node: Node) -> Node:
         while node.type in _PASS_THROUGH:
-            named = self.named(node)
-            if len(named) != 1:
+            named = node.named_children if node.named_child_count == 1 else self.named(node)
+            if len(named) != 1 or named[0].type == "comment":
                 break
             node = named[0]
         return node

@@ -145,3 +145,19 @@ def test_values_are_data_never_code(value: str, items: list[str]) -> None:
 def test_parameter_names_are_ours(bad: str) -> None:
     with pytest.raises(ValueError):
         _scripts.parameter_line(bad, "v")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789abcdefABCDEF :\t\u200e\u200f\u200b\u200c\u200d\ufeff\u00a0")), max_size=60))
+def test_the_two_thumbprint_cleaners_agree(raw: str) -> None:
+    """ConvertTo-OwaImThumbprint (on the server) and clean_thumbprint (on the controller) clean alike."""
+    from ansible_collections.exchange.owa_im.plugins.plugin_utils._owa_settings import clean_thumbprint
+    from owa_lab.powershell.builtins import core_cmdlets
+    from owa_lab.powershell.engine import Engine
+
+    engine = Engine(2.0, core_cmdlets(), {}, {}, lambda *a: None)
+    script = _scripts.source("OwaImExchange") + "\nConvertTo-OwaImThumbprint ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s')))" % (
+        base64.b64encode(raw.encode("utf-8")).decode("ascii"))
+    code, output = engine.run(script)
+    assert code == 0, [str(e) for e in engine.errors]
+    assert output == [clean_thumbprint(raw)]

@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cas_info
+short_description: Read everything OWA instant messaging depends on from one Client Access server, and what would change
+version_added: 1.0.0
+description:
+  - In one remote PowerShell process, reads the Exchange server (name, FQDN, version) and its PowerShell version, the
+    OWA virtual directory's four instant-messaging settings, this server's Exchange certificates and the one IIS uses,
+    and which OCS components are installed.
+  - Given the intended settings (the same options as M(exchange.owa_im.owa_virtual_directory)), it also reports what
+    that module would change, and whether anything at all would change on this server, so that a play runs its changing
+    tasks only where needed. The role M(exchange.owa_im.cas) starts with it on every CAS, which also proves before any
+    change that each server can be reached and its Exchange shell loaded.
+  - Invalid intended settings, a thumbprint this server does not have (with O(verify_certificate)), or no usable IIS
+    certificate (with O(discover_certificate)) fail here, before anything is changed anywhere.
+  - Nothing is changed.
+options:
+  identity:
+    description: The OWA virtual directory; default this server's C(owa (Default Web Site)).
+    type: str
+  instant_messaging_enabled:
+    description: Intended C(InstantMessagingEnabled).
+    type: bool
+  instant_messaging_type:
+    description: Intended C(InstantMessagingType) (C(none), C(ocs), C(msn), or 0, 1, 2).
+    type: str
+  instant_messaging_server_name:
+    description: Intended C(InstantMessagingServerName) (an FQDN; an empty string means cleared).
+    type: str
+  instant_messaging_certificate_thumbprint:
+    description: Intended C(InstantMessagingCertificateThumbprint); spaces, colons, case and invisible marks are ignored.
+    type: str
+  verify_certificate:
+    description: Fail when the intended thumbprint is not an Exchange certificate of this server.
+    type: bool
+    default: true
+  discover_certificate:
+    description: The intended thumbprint is the certificate this server has bound to IIS, valid today (CA-issued first).
+    type: bool
+    default: false
+  include_components:
+    description: Also read which OCS components (Visual C++ 2008 x64, UCMA 2.0 core, web service provider) are installed.
+    type: bool
+    default: true
+  certificate_required:
+    description:
+      - Fail unless the intended settings name a certificate, by O(instant_messaging_certificate_thumbprint) or
+        O(discover_certificate). OWA instant messaging cannot work without one; the role sets this.
+    type: bool
+    default: false
+  error_names:
+    description:
+      - For roles and wrappers. Maps an option of this module to the variable the user set for it, for example
+        C({instant_messaging_server_name: owa_im_server_name}), so that a refusal names what the user can fix.
+    type: dict
+extends_documentation_fragment:
+  - exchange.owa_im.connection
+  - exchange.owa_im.attributes.info
+author:
+  - exchange.owa_im contributors (@exchange-owa-im)
+"""
+
+EXAMPLES = r"""
+- name: What would change on each CAS for an OCS pool, certificates discovered
+  exchange.owa_im.cas_info:
+    instant_messaging_enabled: true
+    instant_messaging_type: ocs
+    instant_messaging_server_name: ocspool.contoso.com
+    discover_certificate: true
+  register: cas
+
+- name: Configure only where something differs
+  exchange.owa_im.owa_virtual_directory:
+    instant_messaging_enabled: true
+    instant_messaging_type: ocs
+    instant_messaging_server_name: ocspool.contoso.com
+    instant_messaging_certificate_thumbprint: "{{ cas.intended.instant_messaging_certificate_thumbprint }}"
+  when: cas.virtual_directory_changes | length > 0
+"""
+
+RETURN = r"""
+server:
+  description: The Exchange server, its version and its Windows PowerShell version.
+  returned: success
+  type: dict
+  sample: {"name": "CAS01", "fqdn": "cas01.contoso.com", "version": "Version 14.1 (Build 218.15)", "exchange_version": "14.1",
+           "powershell": "2.0"}
+virtual_directory:
+  description: The virtual directory's identity and current IM settings, by option name.
+  returned: success
+  type: dict
+  sample: {"identity": "CAS01\\owa (Default Web Site)", "instant_messaging_enabled": false, "instant_messaging_type": "None",
+           "instant_messaging_server_name": null, "instant_messaging_certificate_thumbprint": null}
+certificates:
+  description: This server's Exchange certificates, as M(exchange.owa_im.exchange_certificate_info) returns them.
+  returned: success
+  type: list
+  elements: dict
+iis_certificate:
+  description: The certificate OWA IM should use (bound to IIS, status Valid, valid today; CA-issued first), or null.
+  returned: success
+  type: dict
+certificate:
+  description: The intended thumbprint checked against this server's certificates (present, bound to IIS, valid, days left).
+  returned: when a thumbprint was given or discovered
+  type: dict
+intended:
+  description: The intended settings, normalised (the discovered thumbprint included).
+  returned: success
+  type: dict
+virtual_directory_changes:
+  description: The settings M(exchange.owa_im.owa_virtual_directory) would change, with their new values.
+  returned: success
+  type: dict
+  sample: {"instant_messaging_enabled": true}
+components:
+  description: Each OCS component, installed or not, with its registered name and version.
+  returned: when O(include_components=true)
+  type: list
+  elements: dict
+components_missing:
+  description: The components not installed.
+  returned: when O(include_components=true)
+  type: list
+  elements: str
+  sample: [ucma, web_service_provider]
+changes_needed:
+  description: Whether the virtual directory differs from the intended settings or a component is missing.
+  returned: success
+  type: bool
+"""
+
+from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import CAS_INFO_SPEC
+
+
+def main() -> None:
+    refuse_on_target("cas_info", CAS_INFO_SPEC)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+# cas_info: everything the role needs to know about one CAS, in one process: the Exchange server and its PowerShell,
+# the OWA virtual directory's IM settings, this server's certificates and the one IIS uses, and the OCS components.
+# The controller compares this with the intended settings and runs a changing task only where something differs.
+param(
+    [string]$Identity,
+    [bool]$IncludeComponents,
+    [string[]]$SettingProperties,
+    [string[]]$CertificateProperties,
+    [string[]]$ComponentPatterns,
+    [string[]]$ComponentMinimumVersions
+)
+Import-OwaImExchangeShell
+Out-OwaImExchangeServer
+Out-OwaImField 'server' 'powershell' ([string]$PSVersionTable.PSVersion)
+$owaImFound = @(Get-OwaImVirtualDirectories $Identity)
+Assert-OwaImOneDirectory $owaImFound
+Out-OwaImObject 'before' $owaImFound[0] $SettingProperties
+$owaImCertificates = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)
+Out-OwaImList 'cert' $owaImCertificates $CertificateProperties
+$owaImIis = Select-OwaImIisCertificate $owaImCertificates
+if ($null -ne $owaImIis) { Out-OwaImField 'iis' 'Thumbprint' ([string]$owaImIis.Thumbprint) }
+if ($IncludeComponents) { Out-OwaImDetected 'component' (Get-OwaImProducts) }
