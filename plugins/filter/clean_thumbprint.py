@@ -14,7 +14,7 @@ description:
   - Removes the spaces, colons, tabs and invisible marks (U+200E, U+200F, U+200B-U+200D, U+FEFF, no-break space) that
     the certificate console and web pages add when a thumbprint is copied, and upper-cases it.
   - The modules clean every thumbprint they are given the same way, on the controller and on the server; use this
-    filter to compare or store thumbprints in your own plays. It does not validate: a result other than 40 hexadecimal
+    filter to compare or store thumbprints in your own plays. It does not validate; a result other than 40 hexadecimal
     digits is still no thumbprint.
 positional: _input
 options:

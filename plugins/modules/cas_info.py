@@ -55,7 +55,7 @@ options:
   error_names:
     description:
       - For roles and wrappers. Maps an option of this module to the variable the user set for it, for example
-        C({instant_messaging_server_name: owa_im_server_name}), so that a refusal names what the user can fix.
+        C(instant_messaging_server_name) to C(owa_im_server_name), so that a refusal names what the user can fix.
     type: dict
 extends_documentation_fragment:
   - exchange.owa_im.connection
