@@ -30,7 +30,7 @@ options:
       - Folder or share holding C(vcredist_x64.exe), C(UcmaRedist.msi) and C(CWAOWASSP.msi), or C(CWAOWASSPMain.msi).
       - Needed only when something is missing. A share must be readable by the account the connection uses; from a
         WinRM session authenticated with NTLM (or Basic), the server cannot pass your credentials on to a file server (the
-        second hop): Test-Path finds nothing there and msiexec cannot open the package. Use Kerberos with delegation
+        second hop); Test-Path finds nothing there and msiexec cannot open the package. Use Kerberos with delegation
         (C(ansible_winrm_kerberos_delegation=true)) or CredSSP, a folder on the server, or O(controller_source). When the
         installers are not found on a share, the error says so.
       - Mutually exclusive with O(controller_source).
@@ -41,24 +41,21 @@ options:
         second hop. The module first reads what is installed and which of these files O(staging_directory) already holds
         (by size and SHA-1), then sends only the installers the missing components need, and installs from there.
       - Files travel through the host's own connection, as base64 chunks on standard input of a PowerShell 2.0 script
-        (Ansible's own file transfer needs PowerShell 5.1 on the server): one remote process per 8 MiB segment, one 48 KiB
+        (Ansible's own file transfer needs PowerShell 5.1 on the server); one remote process per 8 MiB segment, one 48 KiB
         chunk decoded at a time, so neither side holds a whole file in memory. The server computes each file's SHA-1 and
         keeps the file only when it matches the controller's. Tested against the lab with a 20 MiB file (the real
         C(CWAOWASSPMain.msi) is smaller).
       - In check mode nothing is sent; RV(controller_source) says what would be.
     type: path
-    version_added: 1.1.0
   staging_directory:
     description: Folder on the server the O(controller_source) files are written to. Defaults to O(expand_directory).
     type: str
-    version_added: 1.1.0
   installer_timeout:
     description:
       - Seconds one installer may run. A setup program that shows a dialog in a WinRM session (an unknown switch, a
         wizard) never ends, since no one sees the server's desktop; after this time the module stops it and fails.
     type: int
     default: 1800
-    version_added: 1.1.0
   expand_directory:
     description: Where C(CWAOWASSPMain.msi) puts the installers it holds (its own default folder).
     type: str

@@ -29,6 +29,23 @@ from .values import (
 _LANGUAGE = Language(tree_sitter_powershell.language())
 
 # Wrapper nodes that stand for their single meaningful child.
+# Parsed trees by (normalised text, PowerShell 3.0 or later), and the node each pass-through node unwraps to, by node
+# id: the collection sends the same bootstrap and libraries with every command.
+_TREE_CACHE_SIZE = 512
+_TREES: dict[tuple[str, bool], Any] = {}
+_UNWRAPPED: dict[int, Any] = {}
+_NORMALISED: dict[str, str] = {}
+
+
+def _normalised(text: str) -> str:
+    found = _NORMALISED.get(text)
+    if found is None:
+        if len(_NORMALISED) >= _TREE_CACHE_SIZE:
+            _NORMALISED.clear()
+        found = _NORMALISED[text] = source.normalise(text)
+    return found
+
+
 _PASS_THROUGH = {
     "pipeline_chain", "logical_expression", "bitwise_expression", "comparison_expression",
     "additive_expression", "multiplicative_expression", "format_expression", "range_expression",
@@ -164,7 +181,7 @@ class Engine:
         ``input_lines`` is what the process reads from standard input: powershell.exe hands the lines of a
         redirected stdin to the script as $input.
         """
-        self.source = source.normalise(script)
+        self.source = _normalised(script)
         tree = self.parse(self.source)
         self.globals.variables["input"] = PSEnumerator(input_lines or [])
         output: list[Any] = []
@@ -185,17 +202,29 @@ class Engine:
         return code, output
 
     def parse(self, text: str) -> Any:
-        """A syntax tree of ``text`` (already normalised) or the ParseError PowerShell's parser would raise."""
+        """A syntax tree of ``text`` (already normalised) or the ParseError PowerShell's parser would raise.
+
+        Trees are immutable, so the same text on the same PowerShell version is parsed once per lab process.
+        """
+        key = (text, self.ps_version >= 3)
+        cached = _TREES.get(key)
+        if cached is not None:
+            return cached
         tree = Parser(_LANGUAGE).parse(text.encode("utf-8"))
         problem = _first_problem(tree.root_node)
         if problem is not None:
             raise ParseError(_parse_message(text, problem))
         self._check_version(tree.root_node, text)
+        if len(_TREES) >= _TREE_CACHE_SIZE:
+            # An evicted tree's node ids may be reused by the next tree: forget every node-keyed entry with it.
+            _TREES.clear()
+            _UNWRAPPED.clear()
+        _TREES[key] = tree
         return tree
 
     def create_script_block(self, text: Any) -> ScriptBlock:
         """[ScriptBlock]::Create: parse now, run when invoked; a parse error is the method call's exception."""
-        normalised = source.normalise(to_string(text))
+        normalised = _normalised(to_string(text))
         try:
             tree = self.parse(normalised)
         except ParseError as problem:
@@ -532,11 +561,16 @@ class Engine:
         self.scope.assign(qualified[6:] if lower.startswith("local:") else qualified, value)
 
     def unwrap(self, node: Node) -> Node:
+        known = _UNWRAPPED.get(node.id)
+        if known is not None:
+            return known
+        start = node
         while node.type in _PASS_THROUGH:
             named = node.named_children if node.named_child_count == 1 else self.named(node)
             if len(named) != 1 or named[0].type == "comment":
                 break
             node = named[0]
+        _UNWRAPPED[start.id] = node
         return node
 
     # ----- pipelines ---------------------------------------------------------------------------
