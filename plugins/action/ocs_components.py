@@ -146,9 +146,8 @@ class ActionModule(ExchangeActionBase):
                         "installed_now": [s["name"] for s in states if not s["installed"]], "installs": {}, "expanded_from": None,
                         "reboot_required": False, "controller_source": staged}
             source = staging
-        records = self.run_exchange_script("ocs_components", _ocs_components.script_parameters(source, expand, logs, check_mode,
-                                                                                                installer_timeout=timeout),
-                                           on_error=_failure)
+        parameters = _ocs_components.script_parameters(source, expand, logs, check_mode, installer_timeout=timeout)
+        records = self.run_exchange_script("ocs_components", parameters, on_error=_failure)
         before = _ocs_components.component_states(records, "before")
         installs = {}
         for index, component in enumerate(_ocs_components.COMPONENTS):

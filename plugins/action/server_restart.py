@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 import typing as t
 
+from ansible.errors import AnsibleError
+
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import SERVER_RESTART_SPEC
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import ExchangeError
@@ -30,7 +32,7 @@ class ActionModule(ExchangeActionBase):
             records = self.run_exchange_script("server_restart", {"Delay": params["pre_reboot_delay"], "Comment": COMMENT})
         except (ExchangeFailure, ExchangeError):
             raise
-        except Exception as exc:  # noqa: BLE001 - the reply of a command that may have started the restart
+        except (AnsibleError, OSError) as exc:  # the connection's errors, and requests' (OSError)
             # shutdown.exe can have accepted the restart while its answer is lost with the connection (the server goes
             # down under it). As Ansible's reboot action does, take that as a restart under way; the boot time decides.
             records = {"restart": {"exit_code": "0", "output": []}}
@@ -47,7 +49,8 @@ class ActionModule(ExchangeActionBase):
                 # The shell the connection kept died with the server: start again with a new one each time.
                 self._connection.reset()
                 now = self._boot_time()
-            except Exception as exc:  # noqa: BLE001 - while it restarts, any failure means "not back yet"
+            except (AnsibleError, ExchangeFailure, ExchangeError, OSError) as exc:
+                # While it restarts: the connection plugin's errors, requests' (OSError), or a script cut short.
                 last_error = str(exc)
                 continue
             if now and now != before:

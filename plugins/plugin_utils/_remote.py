@@ -35,6 +35,10 @@ def shell_family(connection: t.Any) -> str:
     return str(getattr(getattr(connection, "_shell", None), "SHELL_FAMILY", "") or "")
 
 
+def is_psrp(connection: t.Any) -> bool:
+    return str(getattr(connection, "transport", "") or getattr(connection, "_load_name", "")).endswith("psrp")
+
+
 def command_line(connection: t.Any) -> str:
     """The command line the winrm connection plugin sends for the bootstrap (its length is what cmd.exe limits)."""
     return connection._shell._encode_script(bootstrap(), as_list=False, strict_mode=False, preserve_rc=False)
@@ -48,8 +52,10 @@ def run_script(connection: t.Any, name: str, parameters: t.Mapping[str, Value],
             "this task's connection is %r with the %r shell, which does not reach Windows PowerShell on a Client Access server. "
             "Run the task on the CAS hosts with ansible_connection: winrm (or psrp); with delegate_to, delegate to a CAS, not "
             "to localhost." % (getattr(connection, "transport", None) or type(connection).__name__, shell_family(connection) or "unknown"))
-    # The bootstrap goes already encoded, as the shell plugin encodes it: winrm sends such a command line as it is, and
-    # psrp then runs the decoded script in its runspace with the input lines as text (raw bytes would reach the script
-    # as byte arrays).
-    rc, stdout, stderr = connection.exec_command(command_line(connection), in_data=payload(name, parameters, data), sudoable=False)
+    # winrm (every ansible-core from 2.16) encodes the bootstrap it is given into -EncodedCommand, exactly once. psrp
+    # runs a script it is given as-is with the input as raw objects, but decodes an already encoded command line and
+    # hands the input over as text: lines on 2.19, one string before (the bootstrap splits either into lines).
+    command = command_line(connection) if is_psrp(connection) else bootstrap()
+    stdin = payload(name, parameters, data).decode("ascii")
+    rc, stdout, stderr = connection.exec_command(command, in_data=stdin, sudoable=False)
     return RemoteOutput(int(rc), to_text(stdout, errors="surrogate_or_replace"), to_text(stderr, errors="surrogate_or_replace"))

@@ -17,6 +17,7 @@ import typing as t
 
 SCRIPT_DIRECTORY = "_powershell"
 BOOTSTRAP = "bootstrap"
+LOADER = "OwaImLoader"
 
 # What each script needs defined before it runs (dot-sourced by the bootstrap, in this order).
 LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
@@ -35,7 +36,7 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
 # Every script above can reach an Exchange 2010 server, whose Windows PowerShell is 2.0: the PowerShell version
 # test holds each of these (and the bootstrap and libraries) to 2.0. Scripts only 2013 and later servers receive
 # would be listed in POWERSHELL_3_SCRIPTS.
-POWERSHELL_2_SCRIPTS = (BOOTSTRAP,) + tuple(sorted({lib for libs in LIBRARIES.values() for lib in libs})) + tuple(LIBRARIES)
+POWERSHELL_2_SCRIPTS = (BOOTSTRAP, LOADER) + tuple(sorted({lib for libs in LIBRARIES.values() for lib in libs})) + tuple(LIBRARIES)
 POWERSHELL_3_SCRIPTS: t.Tuple[str, ...] = ()
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
@@ -93,9 +94,13 @@ def payload(name: str, parameters: t.Mapping[str, Value], data: t.Optional[t.Tup
     """
     if name not in LIBRARIES:
         raise KeyError("no remote script named %r" % name)
+    loader = [base64.b64encode(source(LOADER).encode("utf-8")).decode("ascii")]
     lines = [_line("library", library, _data(source(library))) for library in LIBRARIES[name]]
     lines.append(_line("script", name, _data(source(name))))
     lines.extend(parameter_line(key, value) for key, value in parameters.items())
+    # The count closes what the bootstrap reads itself: a line lost on the way stops it before any script runs.
+    lines.append(_line("end", "lines", str(len(lines))))
+    lines = loader + lines
     if data is not None:
         data_name, data_lines = data
         if not _PARAMETER_NAME.match(data_name):

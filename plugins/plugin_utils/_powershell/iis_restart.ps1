@@ -4,6 +4,9 @@ param(
     [string]$Method,
     [string]$AppPool
 )
+# A native program's stderr, redirected with 2>&1, becomes error records; under the bootstrap's 'Stop' the first would
+# end the script before its exit code is read. Here they are output like the rest.
+$ErrorActionPreference = 'Continue'
 if ($Method -eq 'iisreset') { $owaImOutput = @(& iisreset.exe /noforce 2>&1) }
 else { $owaImOutput = @(& (Join-Path $env:windir 'system32\inetsrv\appcmd.exe') recycle apppool ('/apppool.name:' + $AppPool) 2>&1) }
 Out-OwaImField 'restart' 'exit_code' ([string]$LASTEXITCODE)

@@ -61,6 +61,7 @@ $owaImChanges = @{}
 foreach ($owaImName in @($owaImDesired.Keys)) {
     $owaImCurrent = [string]$owaImVd.$owaImName
     if ($owaImName -eq 'InstantMessagingCertificateThumbprint') { $owaImCurrent = ConvertTo-OwaImThumbprint $owaImCurrent }
+    if ($owaImName -eq 'InstantMessagingServerName') { $owaImCurrent = $owaImCurrent.TrimEnd('.') }
     if ($owaImCurrent -ne [string]$owaImDesired[$owaImName]) { $owaImChanges[$owaImName] = $owaImDesired[$owaImName] }
 }
 foreach ($owaImKey in $owaImChanges.Keys) { Out-OwaImField 'change' $owaImKey $owaImChanges[$owaImKey] }

@@ -65,8 +65,11 @@ def shutdown(session: Session, words: list[str]) -> tuple[int, list[str]]:
         delay = float(words[flags.index("/t") + 1])
     seconds = float(session.store.lab().get("reboot_seconds", 2.0))
     start = time.time() + delay
+    previous = boot_time(session)
     with session.store.edit_host(session.server) as host:
         host["down_from"], host["down_until"] = start, start + seconds
+        # The new boot time exists only once the server is back; until then Windows reports the old one.
+        host["previous_boot_time"] = previous
         host["boot_time"] = start + seconds
     session.store.log(session.server, "reboot-start", at=start, seconds=seconds)
     return 0, []
@@ -74,6 +77,8 @@ def shutdown(session: Session, words: list[str]) -> tuple[int, list[str]]:
 
 def boot_time(session: Session) -> float:
     host = session.store.host(session.server)
+    if host.get("previous_boot_time") is not None and time.time() < float(host.get("down_until", 0)):
+        return float(host["previous_boot_time"])
     return float(host.get("boot_time") or session.store.lab().get("started", 0) or 0)
 
 

@@ -36,14 +36,15 @@ class FakeConnection:
     transport = "winrm"
 
     def __init__(self, stdout: str = "", rc: int = 0, stderr: str = "", family: str = "powershell",
-                 error: t.Optional[Exception] = None) -> None:
+                 error: t.Optional[Exception] = None, transport: str = "winrm") -> None:
+        self.transport = transport
         self._shell = shell_loader.get("powershell") if family == "powershell" else shell_loader.get("sh")
         self.answer = (rc, stdout.encode("utf-8"), stderr.encode("utf-8"))
         self.error = error
-        self.calls: t.List[t.Tuple[str, bytes]] = []
+        self.calls: t.List[t.Tuple[str, str]] = []
 
-    def exec_command(self, cmd: str, in_data: t.Optional[bytes] = None, sudoable: bool = True) -> t.Tuple[int, bytes, bytes]:
-        self.calls.append((cmd, in_data or b""))
+    def exec_command(self, cmd: str, in_data: t.Optional[str] = None, sudoable: bool = True) -> t.Tuple[int, bytes, bytes]:
+        self.calls.append((cmd, in_data or ""))
         if self.error is not None:
             raise self.error
         return self.answer
@@ -51,8 +52,11 @@ class FakeConnection:
     def sent_parameters(self) -> t.Dict[str, str]:
         """The parameter lines of the last call, decoded: name -> (kind, value)."""
         found = {}
-        for line in self.calls[-1][1].decode("ascii").splitlines():
+        for line in self.calls[-1][1].splitlines()[1:]:  # the first line is the loader
             kind, name, data = line.split(" ")
+            if kind == "end":
+                found["end"] = data
+                continue
             if kind in ("library", "script"):
                 found[kind + ":" + name] = None
                 continue
@@ -103,13 +107,24 @@ def test_change_sends_values_as_data_and_reports_the_diff() -> None:
     assert result["changed"] is True and not result.get("failed"), result
     assert result["diff"]["before"]["instant_messaging_enabled"] is False and result["diff"]["after"]["instant_messaging_type"] == "Ocs"
     command, stdin = connection.calls[0]
-    # Only the bootstrap is on the command line, encoded as the shell plugin does it; no value is in any script text.
-    assert command.startswith("PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand ")
-    assert "ocs.contoso.com" not in command and b"ocs.contoso.com" not in stdin
+    # Only the small bootstrap goes to the connection as the command (winrm encodes it once); no value is in any script.
+    assert command.startswith("param()") and len(command) < 1000
+    assert "ocs.contoso.com" not in command and "ocs.contoso.com" not in stdin
     sent = connection.sent_parameters()
     assert "script:owa_virtual_directory" in sent and "library:OwaImRecords" in sent and "library:OwaImExchange" in sent
     assert sent["ServerName"] == "ocs.contoso.com" and sent["Thumbprint"] == TP and sent["Type"] == "Ocs"
     assert sorted(sent["Manage"]) == sorted(AFTER) and sent["CheckMode"] == "False" and sent["Enabled"] == "True"
+    # The count of what the bootstrap reads itself closes the input.
+    assert int(sent["end"]) == len([k for k in sent if k != "end"])
+
+
+def test_psrp_gets_the_bootstrap_already_encoded() -> None:
+    """psrp then runs the decoded bootstrap in its runspace and hands the input over as text."""
+    connection = FakeConnection(vd_output(BEFORE, AFTER, AFTER), transport="psrp")
+    make(OwaVirtualDirectory, connection, dict(ARGS)).run(task_vars={})
+    command, stdin = connection.calls[0]
+    assert command.startswith("PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand ")
+    assert isinstance(stdin, str) and connection.sent_parameters()["ServerName"] == "ocs.contoso.com"
 
 
 def test_check_mode_is_sent_and_predicts_after() -> None:
