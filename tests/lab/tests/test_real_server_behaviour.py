@@ -156,3 +156,15 @@ def test_uploaded_package_bytes_are_known_by_content(tmp_path: Path, version: st
     session = _session(tmp_path, version)
     files.write_bytes(session, "C:\\u\\renamed.msi", files.package_bytes("ucmaredist"))
     assert process.run(session, 'msiexec /i "C:\\u\\renamed.msi" /qn', None, 437)[2] == 0
+
+
+def test_cmd_refuses_a_command_line_over_8191_characters(tmp_path: Path) -> None:
+    """KB 830473: cmd.exe, which starts every command of a WinRM command shell, takes at most 8,191 characters."""
+    session = _session(tmp_path)
+    prefix = "powershell.exe -NoProfile -EncodedCommand "
+    script = base64.b64encode("'ok'".encode("utf-16-le")).decode("ascii")
+    padding = " " * (8191 - len(prefix) - len(script))
+    out, err, code = process.run(session, prefix + script + padding)
+    assert (code, out.strip()) == (0, b"ok")
+    out, err, code = process.run(session, prefix + script + padding + " ")
+    assert (code, out, err) == (1, b"", b"The command line is too long.\r\n")
