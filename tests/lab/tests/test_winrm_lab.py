@@ -13,10 +13,18 @@ import winrm
 import yaml
 from winrm.exceptions import WinRMError, WinRMOperationTimeoutError, WinRMTransportError
 
-from conftest import Lab, start_lab
+from owa_lab.testing import LabClient as Lab
+from owa_lab.testing import start as start_lab
 
 SNAPIN = "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.E2010\n"
 
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory):
+    started = start_lab(tmp_path_factory.mktemp("lab"))
+    yield started
+    started.owa_lab("down")
 
 def _session(lab: Lab, host: str = "cas01.contoso.lab", **options: object) -> winrm.Session:
     group = yaml.safe_load(lab.inventory.read_text())["all"]["children"]["cas_servers"]

@@ -1,0 +1,89 @@
+"""A test client for the lab: start one, stop it, read its state and log. Used by the lab's own tests and by the
+collection's integration tests (which add ways to run plays)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class LabClient:
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.inventory = state / "inventory.yml"
+
+    def owa_lab(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["owa-lab", "--state", str(self.state), *args], capture_output=True, text=True, check=True)
+
+    def host(self, server: str) -> dict[str, Any]:
+        return json.loads((self.state / "hosts" / f"{server}.json").read_text())
+
+    def thumbprint(self, server: str) -> str:
+        return self.host(server)["certificates"][0]["thumbprint"]
+
+    def directory(self) -> dict[str, Any]:
+        return json.loads((self.state / "directory.json").read_text())
+
+    def vdir(self, server: str) -> dict[str, Any]:
+        return next(v for v in self.directory()["owa_virtual_directories"] if v["server"] == server)
+
+    def seed(self, tmp_path: Path, seed: dict[str, Any]) -> None:
+        path = tmp_path / "seed.yml"
+        path.write_text(yaml.safe_dump(seed))
+        self.owa_lab("seed", str(path))
+
+    def resets(self) -> dict[str, Any]:
+        return json.loads(self.owa_lab("resets", "--json").stdout)
+
+    def log(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.owa_lab("log", "--json").stdout.splitlines()]
+
+    def port(self, host: str) -> int:
+        return int(yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["hosts"][host]["ansible_port"])
+
+    def wait_listening(self, host: str, listening: bool, seconds: float = 10) -> None:
+        """The lab applies --refuse within its fault-watch interval; wait for it rather than guess."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            with socket.socket() as probe:
+                if (probe.connect_ex(("127.0.0.1", self.port(host))) == 0) == listening:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"{host} is still {'not ' if listening else ''}listening after {seconds} s")
+
+    def installers(self) -> Path:
+        """The controller folder owa-lab up fills with the installers an administrator downloads."""
+        return Path(yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["vars"]["owa_lab_installers"])
+
+    @staticmethod
+    def package_bytes(key: str, size: int = 200 * 1024) -> bytes:
+        from owa_lab.files import package_bytes
+        return package_bytes(key, size)
+
+    def remove_products(self, server: str, name_part: str) -> None:
+        """Uninstall, as if by hand, the products of ``server`` whose DisplayName holds ``name_part`` ("" for all)."""
+        from owa_lab.store import Store
+        with Store(self.state).edit_host(server) as host:
+            products = host.setdefault("products", {})
+            for code in [c for c, p in products.items() if name_part in p.get("DisplayName", "")]:
+                products.pop(code)
+
+    def bom_seen(self, server: str) -> bool:
+        """Whether some powershell.exe output of ``server`` started with a UTF-8 byte order mark."""
+        return any(e.get("stdout_bom") for e in self.log() if e["event"] == "exit" and e["server"] == server)
+
+    def password(self) -> str:
+        return yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["vars"]["ansible_password"]
+
+
+def start(state: Path, servers: int = 3, *extra: str) -> LabClient:
+    """``owa-lab up`` into ``state`` (IIS resets of 0.2 s unless ``extra`` says otherwise)."""
+    subprocess.run(["owa-lab", "--state", str(state), "up", "--servers", str(servers), "--reset-seconds", "0.2", *extra], check=True,
+                   capture_output=True)
+    return LabClient(state)
