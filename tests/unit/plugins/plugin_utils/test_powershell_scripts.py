@@ -17,6 +17,9 @@ from ansible_collections.exchange.owa_im.plugins.plugin_utils import _remote, _s
 from ansible_collections.exchange.owa_im.tests.unit.plugins.plugin_utils.powershell_versions import NEWER_THAN_2_0, Construct
 
 PARSER = Parser(Language(tree_sitter_powershell.language()))
+# The built-in aliases of the commands the list names (Get-Alias on Windows PowerShell 2.0).
+ALIASES = {"gc": "get-content", "cat": "get-content", "type": "get-content", "gci": "get-childitem", "ls": "get-childitem",
+           "dir": "get-childitem", "sc": "set-content"}
 SIMPLIFIED_ALIASES = {"where-object": ("where-object", "where", "?"), "foreach-object": ("foreach-object", "foreach", "%")}
 ALL_SCRIPTS = sorted(set(_scripts.POWERSHELL_2_SCRIPTS) | set(_scripts.POWERSHELL_3_SCRIPTS))
 
@@ -41,6 +44,7 @@ def newer_constructs(source: str) -> list[str]:
         if node.type == "command":
             name_node = next((c for c in node.children if c.type == "command_name"), None)
             name = _text(name_node).lower() if name_node is not None else ""
+            name = ALIASES.get(name, name)
             elements = next((c for c in node.children if c.type == "command_elements"), None)
             words = [c for c in elements.children if c.type != "command_argument_sep"] if elements is not None else []
             parameters = [_text(c).lower().rstrip(":") for c in words if c.type == "command_parameter"]
@@ -51,9 +55,10 @@ def newer_constructs(source: str) -> list[str]:
                     command, parameter = construct.name.split(" ", 1)
                     if command == "*" and parameter == "-erroraction ignore":
                         for index, word in enumerate(words[:-1]):
-                            if _text(word).lower() in ("-erroraction", "-ea") and _text(words[index + 1]).strip("'\"").lower() == "ignore":
+                            if _is_parameter(_text(word).lower(), "-erroraction", "-ea") and \
+                                    _text(words[index + 1]).strip("'\"").lower() == "ignore":
                                 found.append(construct.name)
-                    elif name == command and parameter in parameters:
+                    elif name == command and any(_is_parameter(given, parameter) for given in parameters):
                         found.append(construct.name)
                 if construct.kind == "simplified" and name in SIMPLIFIED_ALIASES[construct.name]:
                     # The 2.0 form takes a script block; a bare property name is the 3.0 simplified syntax.
@@ -61,6 +66,8 @@ def newer_constructs(source: str) -> list[str]:
                         found.append(construct.name + " (simplified syntax)")
         elif node.type == "type_literal":
             name = _text(node).strip("[]").lower()
+            for namespace in ("system.management.automation.", "system.collections.specialized."):
+                name = name[len(namespace):] if name.startswith(namespace) else name
             found += [c.name for c in NEWER_THAN_2_0 if c.kind == "type" and name == c.name]
         elif node.type == "comparison_operator":
             found += [c.name for c in NEWER_THAN_2_0 if c.kind == "operator" and _text(node).lower() == c.name]
@@ -74,11 +81,20 @@ def newer_constructs(source: str) -> list[str]:
             found += [c.name for c in NEWER_THAN_2_0 if c.kind == "variable" and _text(node).lower() in ("$" + c.name, "${" + c.name + "}")]
         else:
             found += [c.name for c in NEWER_THAN_2_0 if c.kind == "node" and node.type == c.name]
-    # tree-sitter-powershell reads ".ForEach(" as the foreach keyword and gives up (an ERROR node): look at the text.
+    # tree-sitter-powershell reads ".ForEach(" as the foreach keyword and gives up (an ERROR node), and ".Where{" (a script
+    # block without parentheses) is no method call to it: look at the text.
     code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("#"))
-    found += [c.name for c in NEWER_THAN_2_0 if c.kind == "method" and c.name == "foreach"
-              and re.search(r"\.\s*foreach\s*\(", code, re.IGNORECASE)]
+    found += [c.name for c in NEWER_THAN_2_0 if c.kind == "method"
+              and re.search(r"\.\s*%s\s*[({]" % c.name, code, re.IGNORECASE) and c.name not in found]
+    # $ErrorActionPreference = 'Ignore' is the 3.0 value set another way.
+    if re.search(r"\$ErrorActionPreference\s*=\s*['\"]ignore['\"]", code, re.IGNORECASE):
+        found.append("* -erroraction ignore")
     return found
+
+
+def _is_parameter(given: str, *names: str) -> bool:
+    """PowerShell takes any unambiguous prefix of a parameter's name (three characters at least, here)."""
+    return any(given == name or (len(given) >= 3 and name.startswith(given)) for name in names)
 
 
 @pytest.mark.parametrize("construct", NEWER_THAN_2_0, ids=lambda c: c.name)
