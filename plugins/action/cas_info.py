@@ -6,7 +6,7 @@ import re
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import CAS_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _ocs_components, _owa_settings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _ocs_components, _owa_settings, _query
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import translate
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
@@ -22,6 +22,7 @@ class ActionModule(ExchangeActionBase):
     argument_spec = CAS_INFO_SPEC
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        query = _query.compile_query(params.get("query"))
         names = {str(k): str(v) for k, v in (params.get("error_names") or {}).items()}
 
         def named(option: str) -> str:
@@ -79,4 +80,4 @@ class ActionModule(ExchangeActionBase):
         note = _owa_settings.later_version_note(server.get("version"))
         if note:
             result["warnings"] = ["%s: %s" % (name, note)]
-        return result
+        return _query.with_query_result(result, query)

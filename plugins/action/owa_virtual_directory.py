@@ -13,11 +13,15 @@ from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import Exc
 
 
 def write_backup(directory: str, host: str, server: t.Optional[str], identity: t.Optional[str], before: t.Mapping[str, t.Any]) -> str:
-    """Keep the settings a change replaced, one file per host and run, for the rollback playbook."""
+    """Keep the settings a change replaced, one file per host and run, for the rollback playbook.
+
+    The folder is made private (0700) and the file created new and private (0600), never through a link.
+    """
     taken = dt.datetime.now(dt.timezone.utc)
-    os.makedirs(directory, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     path = os.path.join(directory, "%s-%s.json" % (host, taken.strftime("%Y%m%dT%H%M%S%fZ")))
-    with open(path, "w", encoding="utf-8") as handle:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump({"host": host, "server": server, "identity": identity, "taken_at": taken.isoformat(), "settings": dict(before)},
                   handle, indent=2, sort_keys=True)
     return path

@@ -59,6 +59,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - exchange.owa_im.connection
+  - exchange.owa_im.query
   - exchange.owa_im.attributes.info
 author:
   - exchange.owa_im contributors (@exchange-owa-im)
@@ -80,6 +81,11 @@ EXAMPLES = r"""
     instant_messaging_server_name: ocspool.contoso.com
     instant_messaging_certificate_thumbprint: "{{ cas.intended.instant_messaging_certificate_thumbprint }}"
   when: cas.virtual_directory_changes | length > 0
+
+- name: Just the certificates that expire within 30 days
+  exchange.owa_im.cas_info:
+    query: "certificates[?days_left < `30`].{thumbprint: thumbprint, days_left: days_left}"
+  register: expiring
 """
 
 RETURN = r"""
@@ -132,6 +138,10 @@ changes_needed:
   description: Whether the virtual directory differs from the intended settings or a component is missing.
   returned: success
   type: bool
+query_result:
+  description: The value of O(query) over this result.
+  returned: when O(query) is given
+  type: raw
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

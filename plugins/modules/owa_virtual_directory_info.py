@@ -32,18 +32,9 @@ options:
     description: Also list the OWA mailbox policies and which of them disable instant messaging.
     type: bool
     default: false
-  query:
-    description:
-      - A JMESPath expression, evaluated on the controller over this module's whole result (the keys under RETURN);
-        its value is returned as RV(query_result) and the other keys stay as they are.
-      - The expression is checked (syntax, function names, number of arguments) before anything runs on the server, so
-        a malformed one fails the task without contacting the server. Literals go in backticks (C(`false`), C(`30`)),
-        strings in single quotes (C('IIS')).
-      - Needs the Python library C(jmespath) in the Python that runs Ansible. An empty string is the same as no query.
-    type: str
-    version_added: 1.0.0
 extends_documentation_fragment:
   - exchange.owa_im.connection
+  - exchange.owa_im.query
   - exchange.owa_im.attributes.info
 author:
   - exchange.owa_im contributors (@exchange-owa-im)
