@@ -11,7 +11,7 @@ name: cas_role_results
 short_description: What the exchange.owa_im.cas role found and did on each CAS, as pool entries
 version_added: 1.0.0
 description:
-  - Turns the results the role M(exchange.owa_im.cas) registered on each host (its first read C(owa_im_state), and
+  - Turns the results the role the role C(exchange.owa_im.cas) registered on each host (its first read C(owa_im_state), and
     C(owa_im_virtual_directory), C(owa_im_components), C(owa_im_restart) where they ran) into one entry per CAS, ready
     for P(exchange.owa_im.pool_drift#filter). Hosts the role has not read yet are left out.
   - The role sets no facts of its own for this, so a server with nothing to change costs one task that reaches it.

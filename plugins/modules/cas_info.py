@@ -13,7 +13,7 @@ description:
     and which OCS components are installed.
   - Given the intended settings (the same options as M(exchange.owa_im.owa_virtual_directory)), it also reports what
     that module would change, and whether anything at all would change on this server, so that a play runs its changing
-    tasks only where needed. The role M(exchange.owa_im.cas) starts with it on every CAS, which also proves before any
+    tasks only where needed. The role the role C(exchange.owa_im.cas) starts with it on every CAS, which also proves before any
     change that each server can be reached and its Exchange shell loaded.
   - Invalid intended settings, a thumbprint this server does not have (with O(verify_certificate)), or no usable IIS
     certificate (with O(discover_certificate)) fail here, before anything is changed anywhere.
