@@ -171,8 +171,9 @@ def test_visual_cpp_2008_rtm_is_not_enough(lab: Lab, tmp_path: Path) -> None:
     rtm = {"{350AA351-21FA-3270-8B7A-835434E766AD}": {
         "DisplayName": "Microsoft Visual C++ 2008 Redistributable - x64 9.0.21022", "DisplayVersion": "9.0.21022",
         "Publisher": "Microsoft Corporation"}}
-    lab.seed(tmp_path, {"servers": {"CAS03": {"products": rtm}}})
-    # CAS03 already has the three components from an earlier test; take the SP1 one away, leave RTM.
+    # CAS03 gets the three components (whatever ran before on this lab), then loses the SP1 redistributable for RTM.
+    first = lab.play(tmp_path, {"exchange.owa_im.ocs_components": {"controller_source": str(lab.installers())}}, "--limit", CAS03)
+    assert first.returncode == 0, first.stdout[-2000:]
     lab.remove_products("CAS03", "Visual C++ 2008")
     lab.seed(tmp_path, {"servers": {"CAS03": {"products": rtm}}})
     info = lab.play(tmp_path, {"exchange.owa_im.ocs_components_info": {}}, "--limit", CAS03)
