@@ -81,8 +81,11 @@ class ActionModule(ExchangeActionBase):
                 return
 
     def _stage_from_controller(self, params: t.Dict[str, t.Any], folder: str, staging: str, expand: str, logs: str,
-                               check_mode: bool, timeout: int) -> t.Tuple[t.Dict[str, t.Any], t.Optional[Records]]:
-        """Read first (what is missing, what the staging folder already holds), then send only what is needed."""
+                               check_mode: bool, timeout: int) -> t.Tuple[t.Dict[str, t.Any], Records, bool]:
+        """Read first (what is missing, what the staging folder already holds), then send only what is needed.
+
+        Returns the report, that first read, and whether anything is missing.
+        """
         if not os.path.isdir(folder):
             raise ExchangeFailure("controller_source %r is not a folder on the Ansible controller." % folder)
         available = sorted(name for name in os.listdir(folder) if os.path.isfile(os.path.join(folder, name)))
@@ -95,7 +98,7 @@ class ActionModule(ExchangeActionBase):
         missing = [c for c, state in zip(_ocs_components.COMPONENTS, states) if not state["installed"]]
         report: t.Dict[str, t.Any] = {"staging_directory": staging, "uploaded": [], "already_staged": []}
         if not missing:
-            return report, detected
+            return report, detected, False
         try:
             needed = _ocs_components.needed_uploads(missing, candidates)
         except _ocs_components.ComponentError as exc:
@@ -110,7 +113,7 @@ class ActionModule(ExchangeActionBase):
             report["uploaded"].append({"file": name, "bytes": size, "sha1": sha1})
             if not check_mode:
                 self._upload(local, staging.rstrip("\\") + "\\" + name, sha1, size)
-        return report, None
+        return report, detected, True
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
         try:
@@ -131,18 +134,12 @@ class ActionModule(ExchangeActionBase):
             if source:
                 raise ExchangeFailure("source and controller_source exclude each other: give the share or server folder, or the "
                                       "controller folder the installers are sent from.")
-            staged, nothing_missing = self._stage_from_controller(params, str(params["controller_source"]), staging, expand, logs,
-                                                                  check_mode, timeout)
-            if nothing_missing is not None:
-                states = _ocs_components.component_states(nothing_missing, "before")
-                return {"changed": False, "server": nothing_missing.get("server", {}).get("name"), "components": states,
-                        "installed_now": [], "installs": {}, "expanded_from": None, "reboot_required": False, "controller_source": staged}
-            if check_mode:
-                # The installers are not on the server yet: say what would be sent and installed, without sending it.
-                detected = self.run_exchange_script("ocs_components", _ocs_components.script_parameters(
-                    "", expand, logs, True, detect_only=True), on_error=_failure)
+            staged, detected, anything_missing = self._stage_from_controller(params, str(params["controller_source"]), staging, expand,
+                                                                             logs, check_mode, timeout)
+            # Nothing missing, or check mode (the installers are not on the server yet): the first read says it all.
+            if not anything_missing or check_mode:
                 states = _ocs_components.component_states(detected, "before")
-                return {"changed": True, "server": detected.get("server", {}).get("name"), "components": states,
+                return {"changed": anything_missing, "server": detected.get("server", {}).get("name"), "components": states,
                         "installed_now": [s["name"] for s in states if not s["installed"]], "installs": {}, "expanded_from": None,
                         "reboot_required": False, "controller_source": staged}
             source = staging
