@@ -6,7 +6,7 @@ import re
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import CAS_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _ocs_components, _owa_settings, _query
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _ocs_components, _owa_settings, _query, _server_state
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import translate
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
@@ -70,7 +70,9 @@ class ActionModule(ExchangeActionBase):
             "certificate": certificate,
             "intended": _owa_settings.as_options(desired),
             "virtual_directory_changes": _owa_settings.as_options(changes),
+            "restart_state": _server_state.restart_state(records),
         }
+        result["restart_pending"] = result["restart_state"]["pending"]
         missing: t.List[str] = []
         if params["include_components"]:
             result["components"] = _ocs_components.component_states(records, "component")

@@ -8,7 +8,7 @@ import os
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OCS_COMPONENTS_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _ocs_components
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _ocs_components, _server_state
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import Records, indexed
 
@@ -16,6 +16,9 @@ from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import Re
 def _failure(records: Records) -> None:
     error = records["error"]
     server = records.get("server", {}).get("name") or "the server"
+    state_message = _server_state.state_failure(records)
+    if state_message is not None:
+        raise ExchangeFailure(state_message)
     if error.get("kind") == "installer_failed":
         file_name = error.get("message") or "an installer"
         code = int(error.get("id") or 0)
@@ -167,6 +170,7 @@ class ActionModule(ExchangeActionBase):
             "installs": installs,
             "expanded_from": records.get("expand", {}).get("package"),
             "reboot_required": reboot,
+            "restart_pending": _server_state.restart_state(records)["pending"],
         }
         if staged is not None:
             result["controller_source"] = staged

@@ -15,7 +15,7 @@ _INTENDED_SETTINGS = {
     "discover_certificate": {"type": "bool", "default": False},
 }
 
-OWA_VIRTUAL_DIRECTORY_SPEC = dict(_INTENDED_SETTINGS, backup_directory={"type": "path"})
+OWA_VIRTUAL_DIRECTORY_SPEC = dict(_INTENDED_SETTINGS, backup_directory={"type": "path"}, change_id={"type": "str"})
 
 CAS_INFO_SPEC = {
     **_INTENDED_SETTINGS,
@@ -57,6 +57,18 @@ OCS_COMPONENTS_INFO_SPEC = {
 IIS_RESTART_SPEC = {
     "method": {"type": "str", "choices": ["iisreset", "recycle_app_pool"], "default": "iisreset"},
     "app_pool": {"type": "str", "default": "MSExchangeOWAAppPool"},
+    "when_pending": {"type": "bool", "default": False},
+    "identity": {"type": "str"},
+    "wait_url": {"type": "str"},
+    "wait_timeout": {"type": "int", "default": 300},
+    "wait_ca_path": {"type": "path"},
+    "wait_validate_certs": {"type": "bool", "default": True},
+}
+
+OWA_VIRTUAL_DIRECTORY_BACKUP_INFO_SPEC = {
+    "max_files": {"type": "int", "default": 200},
+    "max_bytes": {"type": "int", "default": 65536},
+    "query": {"type": "str"},
 }
 
 SERVER_RESTART_SPEC = {

@@ -138,6 +138,18 @@ changes_needed:
   description: Whether the virtual directory differs from the intended settings or a component is missing.
   returned: success
   type: bool
+restart_pending:
+  description:
+    - Whether OWA on this server owes a restart; its worker process started before the last change it must read (a run
+      interrupted before its reset, a change made by hand). Decided on the server; see M(exchange.owa_im.iis_restart).
+  returned: success
+  type: bool
+restart_state:
+  description: The server's facts behind RV(restart_pending), in the server's local time.
+  returned: success
+  type: dict
+  sample: {"pending": true, "worker_started": "2026-11-25T08:02:11.250", "virtual_directory_changed": "2026-11-26T09:14:03.120",
+           "last_change_marker": "2026-11-26T09:14:02.981"}
 query_result:
   description: The value of O(query) over this result.
   returned: when O(query) is given

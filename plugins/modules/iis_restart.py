@@ -10,8 +10,12 @@ version_added: 1.0.0
 description:
   - Runs C(iisreset /noforce), the procedure's own step, or recycles only the OWA application pool
     (C(appcmd recycle apppool)), which interrupts less.
-  - Every run changes something (it restarts a service), so use it from a handler. To keep a load-balanced pool
-    serving, throttle it (the role C(exchange.owa_im.cas) resets at most C(owa_im_max_concurrent_resets) servers at once).
+  - Without O(when_pending) every run changes something (it restarts a service), so use it from a handler. With
+    O(when_pending=true) the server decides, in the same remote process, whether OWA owes a restart, and nothing is
+    restarted when it does not; see O(when_pending).
+  - With O(wait_url), the task ends only when OWA answers again over HTTPS (asked from the controller, as a load
+    balancer's probe would), so a throttled task (C(throttle) 1) never has two servers of the pool not answering. The
+    role C(exchange.owa_im.cas) does this for each server, with hooks to drain it from the load balancer.
 options:
   method:
     description: C(iisreset) restarts all of IIS; C(recycle_app_pool) recycles O(app_pool) only.
@@ -22,6 +26,46 @@ options:
     description: The application pool to recycle with O(method=recycle_app_pool).
     type: str
     default: MSExchangeOWAAppPool
+  when_pending:
+    description:
+      - Restart only when OWA on this server owes a restart. OWA reads its IM settings and loads the OCS provider when its
+        worker process (C(w3wp.exe) of C(MSExchangeOWAAppPool)) starts; a restart is owed when that process started
+        before the last change it must read, which is the later of the virtual directory's C(WhenChanged) (written by
+        Active Directory for any change, one made by hand included) and the time the modules
+        M(exchange.owa_im.owa_virtual_directory) and M(exchange.owa_im.ocs_components) record in
+        C(%ProgramData%\exchange.owa_im\last-change.txt) before they change anything.
+      - No worker running means none is owed (IIS starts one at the next request, which reads the settings as they are).
+      - Why the server decides and not the controller; a run interrupted after the change (Ctrl-C, a lost VPN, another
+        host failing under C(any_errors_fatal)) leaves nothing in Ansible's memory, but the server's facts remain, so the
+        next run finds the reset owed. A marker alone would miss a change made by hand, and C(WhenChanged) alone would
+        miss components installed without a settings change; the later of both catches each case.
+      - C(WhenChanged) is the domain controller's clock, the worker's start the CAS's; domain members keep within the
+        Kerberos tolerance (5 minutes by default) and usually within a second. A reset within that skew of a change may be
+        judged owed once more; never the other way for the collection's own changes, whose marker uses the CAS's clock.
+      - Loads the Exchange Management Shell (the virtual directory is read), which takes seconds on a real server.
+    type: bool
+    default: false
+  identity:
+    description: The OWA virtual directory whose C(WhenChanged) counts with O(when_pending); default this server's C(owa (Default Web Site)).
+    type: str
+  wait_url:
+    description:
+      - After the restart, ask this URL from the controller until OWA answers (2xx, a redirect to its sign-in page, or 401)
+        or O(wait_timeout) passes, which fails the task. For example C(https://cas01.contoso.com/owa/), or on Exchange 2013
+        and later C(https://cas01.contoso.com/owa/healthcheck.htm). Use the server's own name, not the load balancer's.
+      - Not asked in check mode, nor when nothing was restarted.
+    type: str
+  wait_timeout:
+    description: Seconds to wait for O(wait_url) to answer.
+    type: int
+    default: 300
+  wait_ca_path:
+    description: A PEM file of the certification authorities to trust for O(wait_url) (default the controller's own store).
+    type: path
+  wait_validate_certs:
+    description: Whether the certificate of O(wait_url) is verified. Keep it on; give O(wait_ca_path) instead.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.attributes.restart
@@ -37,6 +81,13 @@ EXAMPLES = r"""
 - name: Recycle only OWA's application pool
   exchange.owa_im.iis_restart:
     method: recycle_app_pool
+
+- name: Reset IIS where OWA owes it, one server at a time, each answering again before the next
+  exchange.owa_im.iis_restart:
+    when_pending: true
+    wait_url: https://{{ inventory_hostname }}/owa/
+    wait_ca_path: /etc/pki/contoso-ca.pem
+  throttle: 1
 """
 
 RETURN = r"""
@@ -65,6 +116,28 @@ seconds:
   description: How long the restart took.
   returned: when run
   type: float
+restart_state:
+  description: What the server said about OWA's worker and the last change (times in the server's local time).
+  returned: with O(when_pending=true)
+  type: dict
+  contains:
+    pending:
+      description: Whether OWA owed a restart before this task.
+      type: bool
+    worker_started:
+      description: When the oldest C(w3wp.exe) of OWA's application pool started; null when none ran.
+      type: str
+    virtual_directory_changed:
+      description: The virtual directory's C(WhenChanged).
+      type: str
+    last_change_marker:
+      description: The time the collection last recorded before a change; null when it never changed this server.
+      type: str
+owa:
+  description: How OWA answered after the restart.
+  returned: when O(wait_url) was asked
+  type: dict
+  sample: {"url": "https://cas01.contoso.com/owa/", "status": 302, "attempts": 7, "seconds": 3.1}
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

@@ -143,6 +143,10 @@ log_file:
   description: The failing installer's log on the server.
   returned: failure of an installer
   type: str
+restart_pending:
+  description: Whether OWA on this server owes a restart (installed components are loaded when OWA's worker process starts).
+  returned: when the installers ran, or in check mode
+  type: bool
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

@@ -16,8 +16,14 @@ description:
     from C(web.config) (2013) or a setting override (2016 and later).
   - The settings live in Active Directory on the directory object; run the task for every Client Access server
     behind a load balancer, since users land on any of them.
+  - Before C(Set-OwaVirtualDirectory) runs, in the same remote process, the values it will replace are written to a new
+    file on the server, C(%ProgramData%\exchange.owa_im\backups\<SERVER>-<UTC time>Z.owaim), and the time of the
+    change to C(%ProgramData%\exchange.owa_im\last-change.txt). If either cannot be written nothing is changed.
+    M(exchange.owa_im.owa_virtual_directory_backup_info) lists those backups; the C(exchange.owa_im.rollback) playbook
+    restores from them.
   - After a change, IIS must be reset (C(iisreset /noforce)) for OWA to pick it up; the role C(exchange.owa_im.cas)
-    does it through a handler.
+    does it through a handler. RV(restart_pending) says whether this server still owes it (see
+    M(exchange.owa_im.iis_restart) O(exchange.owa_im.iis_restart#module:when_pending) for how the server decides).
 options:
   identity:
     description:
@@ -58,10 +64,18 @@ options:
     default: false
   backup_directory:
     description:
-      - A folder on the Ansible controller. When the task changes the directory, the settings it replaced are written
-        there first thing after the change, as C(<inventory_hostname>-<UTC timestamp>.json), for the C(exchange.owa_im.rollback)
-        playbook. They are the values read in the same remote process just before C(Set-OwaVirtualDirectory) ran.
+      - A folder on the Ansible controller for a second copy of the backup, as C(<inventory_hostname>-<UTC timestamp>.json)
+        (the host name with any character other than letters, digits, C(.), C(_) and C(-) replaced by C(_)).
+      - The file is created before the server is asked to change anything, so a folder that cannot be written stops
+        the change. The folder is made 0700 if missing and refused when it is a symbolic link, another user's, or
+        writable by group or others; the file is new and 0600.
+      - The rollback playbook restores from the server's own backup; this copy is a record for people.
     type: path
+  change_id:
+    description:
+      - A name for the run this change belongs to, recorded in the server-side backup, so that a rollback can undo a whole
+        run on every server at once. The role passes the play's start time. Default the current UTC time.
+    type: str
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.attributes.change
@@ -122,8 +136,22 @@ set_parameters:
   returned: success
   type: dict
   sample: {"InstantMessagingEnabled": true, "InstantMessagingType": "Ocs"}
+restart_pending:
+  description: Whether OWA on this server owes a restart after this task (its worker process started before the last change).
+  returned: success
+  type: bool
+  sample: true
+restart_state:
+  description: The server's facts behind RV(restart_pending); see M(exchange.owa_im.iis_restart).
+  returned: success
+  type: dict
+server_backup_file:
+  description: The backup written on the server before the change.
+  returned: when the directory changed
+  type: str
+  sample: C:\ProgramData\exchange.owa_im\backups\CAS01-20261125T0230001234567Z.owaim
 backup_file:
-  description: The backup written on the controller.
+  description: The copy of the backup written on the controller.
   returned: when the directory changed and O(backup_directory) was given
   type: str
   sample: /srv/owa_im/backups/cas01.contoso.com-20261125T023000123456Z.json

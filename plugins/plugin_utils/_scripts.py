@@ -21,14 +21,15 @@ LOADER = "OwaImLoader"
 
 # What each script needs defined before it runs (dot-sourced by the bootstrap, in this order).
 LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
-    "cas_info": ("OwaImRecords", "OwaImExchange", "OwaImComponents"),
-    "owa_virtual_directory": ("OwaImRecords", "OwaImExchange"),
+    "cas_info": ("OwaImRecords", "OwaImExchange", "OwaImComponents", "OwaImServerState"),
+    "owa_virtual_directory": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "owa_virtual_directory_info": ("OwaImRecords", "OwaImExchange"),
+    "owa_virtual_directory_backups": ("OwaImRecords",),
     "exchange_certificate_info": ("OwaImRecords", "OwaImExchange"),
-    "ocs_components": ("OwaImRecords", "OwaImComponents"),
+    "ocs_components": ("OwaImRecords", "OwaImComponents", "OwaImServerState"),
     "put_file": ("OwaImRecords",),
     "owa_web_config_info": ("OwaImRecords",),
-    "iis_restart": ("OwaImRecords",),
+    "iis_restart": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "server_boot_time": ("OwaImRecords",),
     "server_restart": ("OwaImRecords",),
 }

@@ -1,5 +1,6 @@
 # cas_info: everything the role needs to know about one CAS, in one process: the Exchange server and its PowerShell,
-# the OWA virtual directory's IM settings, this server's certificates and the one IIS uses, and the OCS components.
+# the OWA virtual directory's IM settings, this server's certificates and the one IIS uses, the OCS components, and
+# whether OWA owes a restart.
 # The controller compares this with the intended settings and runs a changing task only where something differs.
 param(
     [string]$Identity,
@@ -15,6 +16,7 @@ Out-OwaImField 'server' 'powershell' ([string]$PSVersionTable.PSVersion)
 $owaImFound = @(Get-OwaImVirtualDirectories $Identity)
 Assert-OwaImOneDirectory $owaImFound
 Out-OwaImObject 'before' $owaImFound[0] $SettingProperties
+Out-OwaImRestartState (Get-OwaImRestartState $owaImFound[0])
 $owaImCertificates = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)
 Out-OwaImList 'cert' $owaImCertificates $CertificateProperties
 $owaImIis = Select-OwaImIisCertificate $owaImCertificates

@@ -106,6 +106,8 @@ if ($owaImNeedFiles) {
         }
     }
 }
+# OWA loads the provider when its worker starts: the time of this change tells later reads that a restart is owed.
+if ((-not $CheckMode) -and ($owaImPaths.Count -gt 0)) { Set-OwaImChangeMarker 'components' }
 for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
     if (-not $owaImPaths.ContainsKey($owaImI)) { continue }
     $owaImRecord = 'install/' + $owaImI
@@ -117,3 +119,4 @@ for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
     Invoke-OwaImInstaller $owaImRecord $owaImProgram (Get-OwaImArguments $ComponentKinds[$owaImI] $owaImPaths[$owaImI] $owaImLog) $owaImLog $ComponentFiles[$owaImI]
 }
 if (-not $CheckMode) { Out-OwaImDetected 'after' (Get-OwaImProducts) }
+Out-OwaImRestartState (Get-OwaImRestartState $null)

@@ -1,4 +1,5 @@
-# owa_virtual_directory: read the OWA virtual directory, compare, change what differs, read it back; one process.
+# owa_virtual_directory: read the OWA virtual directory, compare, back up on this server what a change replaces, change
+# what differs, read it back, and say whether OWA owes a restart; one process.
 # $Manage names the properties the task sets; the values arrive in the four parameters after it ('' clears a name or
 # thumbprint). With $DiscoverCertificate the thumbprint is this server's IIS certificate, chosen here.
 param(
@@ -12,7 +13,9 @@ param(
     [bool]$VerifyCertificate,
     [bool]$DiscoverCertificate,
     [string[]]$SettingProperties,
-    [string[]]$CertificateProperties
+    [string[]]$CertificateProperties,
+    [string]$BackupHost,
+    [string]$Run
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
@@ -65,9 +68,16 @@ foreach ($owaImName in @($owaImDesired.Keys)) {
     if ($owaImCurrent -ne [string]$owaImDesired[$owaImName]) { $owaImChanges[$owaImName] = $owaImDesired[$owaImName] }
 }
 foreach ($owaImKey in $owaImChanges.Keys) { Out-OwaImField 'change' $owaImKey $owaImChanges[$owaImKey] }
-if ($CheckMode) { exit 0 }
+if ($CheckMode) {
+    Out-OwaImRestartState (Get-OwaImRestartState $owaImVd)
+    exit 0
+}
 if ($owaImChanges.Count -gt 0) {
+    # Nothing changes without its backup: the replaced values go to a file on this server first, then the marker.
+    Write-OwaImBackup $BackupHost $Run $owaImVd $SettingProperties
+    Set-OwaImChangeMarker 'virtual_directory'
     Set-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) @owaImChanges -Confirm:$false -WarningAction SilentlyContinue
     $owaImVd = Get-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) @owaImVdirArguments
 }
 Out-OwaImObject 'after' $owaImVd $SettingProperties
+Out-OwaImRestartState (Get-OwaImRestartState $owaImVd)

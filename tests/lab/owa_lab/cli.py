@@ -28,6 +28,7 @@ FAULTS = {
     "installer_fail": ("installer_fail", str),
     "no_exchange_install_path": ("no_exchange_install_path", bool),
     "drop_reply_after_shutdown": ("drop_reply_after_shutdown", bool),
+    "ad_write_denied": ("ad_write_denied", bool),
 }
 
 
@@ -58,7 +59,8 @@ def up(args: argparse.Namespace) -> int:
     credentials = {"administrator": args.password or secrets.token_urlsafe(12)}
     store.write("lab.json", {"servers": organisation.server_names(args.servers), "version": args.version, "credentials": credentials,
                              "user": "administrator", "iis_reset_seconds": args.reset_seconds, "app_pool_recycle_seconds": 0.2,
-                             "reboot_seconds": args.reboot_seconds, "started": time.time(),
+                             "reboot_seconds": args.reboot_seconds, "owa_warmup_seconds": args.owa_warmup_seconds,
+                             "started": time.time(),
                              "hung_process_seconds": args.hung_seconds, "ready": False})
     organisation.write_controller_installers(state / "installers")
     if args.seed:
@@ -94,7 +96,9 @@ def write_inventory(store: Store, path: Path, connection: str = "winrm") -> None
     for name in lab["servers"]:
         fqdn = directory["servers"][name]["fqdn"]
         hosts[fqdn] = {"ansible_host": "127.0.0.1", "ansible_port": lab["ports"][name]["https"],
-                       "owa_lab_http_port": lab["ports"][name]["http"], "exchange_server_name": name}
+                       "owa_lab_http_port": lab["ports"][name]["http"], "exchange_server_name": name,
+                       # This server's OWA, as a probe that bypasses the load balancer reaches it.
+                       "owa_lab_owa_url": f"https://127.0.0.1:{lab['ports'][name]['owa']}/owa/"}
     connection_vars: dict[str, Any] = {
         "ansible_connection": "winrm", "ansible_user": lab["user"], "ansible_password": lab["credentials"][lab["user"]],
         "ansible_winrm_transport": "ntlm", "ansible_winrm_scheme": "https", "ansible_winrm_server_cert_validation": "validate",
@@ -111,6 +115,8 @@ def write_inventory(store: Store, path: Path, connection: str = "winrm") -> None
         **connection_vars, "owa_lab_state": str(store.root.resolve()),
         # A folder on this machine (the Ansible controller) with the installers an administrator downloaded.
         "owa_lab_installers": str(store.path("installers").resolve()),
+        # The lab's certification authority, which issued every server's certificate.
+        "owa_lab_ca": str(store.path("tls", "ca.pem").resolve()),
     }}}}}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# Written by owa-lab up: a simulated Exchange organisation on this machine.\n"
@@ -249,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password", help="the administrator's password (default: random)")
     p.add_argument("--reset-seconds", type=float, default=1.0, help="how long an iisreset keeps a server out of service")
     p.add_argument("--reboot-seconds", type=float, default=2.0, help="how long a restart (shutdown /r) keeps a server away")
+    p.add_argument("--owa-warmup-seconds", type=float, default=1.0,
+                   help="how long OWA answers 503 after its worker process starts (the first request after a reset)")
     p.add_argument("--hung-seconds", type=float, default=2.0,
                    help="how long the lab waits for a program that on Windows would never end (a setup dialog) before it says so")
     p.add_argument("--connection", choices=["winrm", "psrp"], default="winrm",
@@ -275,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stall", type=float, help="seconds every WinRM request waits before any answer (a hung server)")
     p.add_argument("--refuse", action=argparse.BooleanOptionalAction, help="refuse connections")
     p.add_argument("--drop-mid-command", action=argparse.BooleanOptionalAction, help="cut the connection while a command runs")
+    p.add_argument("--ad-write-denied", action=argparse.BooleanOptionalAction,
+                   help="Exchange's Set- cmdlets fail: the account lacks the right to write to Active Directory")
     p.add_argument("--http-500", action=argparse.BooleanOptionalAction, help="answer every request with HTTP 500")
     p.add_argument("--ad-unreachable-ntlm", action=argparse.BooleanOptionalAction,
                    help="Active Directory unreachable from NTLM sessions (the second hop)")

@@ -10,6 +10,7 @@ import time
 
 from .listener import CasServer, ntlm_user_file
 from .organisation import tls_files
+from .owa_web import OwaSite
 from .store import Store
 
 
@@ -18,6 +19,7 @@ def serve(state: str) -> None:
     lab = store.lab()
     ntlm_user_file(str(store.path("ntlm_users")), lab["credentials"])
     servers: list[CasServer] = []
+    sites: list[OwaSite] = []
     ports: dict[str, dict[str, int]] = {}
     for name in lab["servers"]:
         cas = CasServer(store, name, lab["credentials"])
@@ -27,6 +29,9 @@ def serve(state: str) -> None:
         wanted = lab.get("ports", {}).get(name, {})
         ports[name] = {"https": cas.listen(wanted.get("https", 0), context), "http": cas.listen(wanted.get("http", 0), None)}
         servers.append(cas)
+        # OWA on the server's Default Web Site (IIS), with the same certificate.
+        sites.append(OwaSite(store, name, context, wanted.get("owa", 0)))
+        ports[name]["owa"] = sites[-1].port
     with store.edit("lab.json") as data:
         data["ports"] = ports
         data["ready"] = True
@@ -38,6 +43,8 @@ def serve(state: str) -> None:
             cas.watch_faults()
     for cas in servers:
         cas.close()
+    for site in sites:
+        site.close()
     time.sleep(0.1)
 
 

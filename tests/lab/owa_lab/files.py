@@ -15,7 +15,7 @@ from .exchange.cmdlets import Session
 
 UNINSTALL_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 # Folders every Windows server has, so Test-Path on them holds before any file is written there.
-STANDARD_FOLDERS = ("C:\\", "C:\\Windows", "C:\\Windows\\Temp", "C:\\Windows\\System32", "C:\\Program Files", "C:\\Temp")
+STANDARD_FOLDERS = ("C:\\", "C:\\Windows", "C:\\Windows\\Temp", "C:\\Windows\\System32", "C:\\Program Files", "C:\\ProgramData", "C:\\Temp")
 
 
 def normalise(path: str) -> str:

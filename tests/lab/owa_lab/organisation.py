@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from . import certificates
+from . import certificates, owa_web
 from .exchange.versions import VERSIONS, setup_key
 from .files import package_bytes
 from .store import Store
@@ -74,6 +74,9 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -
             "registry": {setup_key(VERSIONS[version]): {"MsiInstallPath": VERSIONS[version].install_path + "\\",
                                                         "MsiProductMajor": 14 if version.startswith("2010") else 15}},
             "exchange_installed": True,
+            # The CAS has served users before the lab starts: its application pools have workers, started after the
+            # virtual directory last changed.
+            "workers": owa_web.initial_workers(time.time()),
         }
         store.write(f"hosts/{name}.json", host)
     store.write("directory.json", {

@@ -125,7 +125,8 @@ def new_engine(session: Session, clock: Any = None) -> Engine:
     commands.update(windows_cmdlets())
     environment = {"COMPUTERNAME": session.server, "USERNAME": session.user.split("\\")[-1],
                    "USERDOMAIN": "CONTOSO", "ExchangeInstallPath": session.version.install_path + "\\",
-                   "windir": "C:\\Windows", "SystemRoot": "C:\\Windows", "TEMP": "C:\\Windows\\TEMP"}
+                   "windir": "C:\\Windows", "SystemRoot": "C:\\Windows", "TEMP": "C:\\Windows\\TEMP",
+                   "ProgramData": "C:\\ProgramData"}
     if session.store.faults(session.server).get("no_exchange_install_path") or session.store.host(session.server).get(
             "exchange_install_path_missing"):
         # A WinRM service started before Exchange setup wrote the variable hands its shells the environment it started

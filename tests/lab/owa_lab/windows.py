@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from . import installers
+from . import installers, owa_web
 from .exchange.cmdlets import Session
 
 IIS_RESET_STOP = ["", "Attempting stop...", "Internet services successfully stopped", "Attempting start...",
@@ -17,10 +17,11 @@ def iis_available(session: Session) -> bool:
     return time.time() >= float(host.get("iis_down_until", 0))
 
 
-def _out_of_service(session: Session, kind: str, seconds: float) -> None:
+def _out_of_service(session: Session, kind: str, seconds: float, pools: tuple[str, ...] | None = None) -> None:
     start = time.time()
     with session.store.edit_host(session.server) as host:
         host["iis_down_until"] = start + seconds
+    owa_web.stop_workers(session.store, session.server, pools)
     session.store.log(session.server, f"{kind}-start", seconds=seconds)
     time.sleep(seconds)
     with session.store.edit_host(session.server) as host:
@@ -50,7 +51,7 @@ def appcmd(session: Session, words: list[str]) -> tuple[int, list[str]]:
         if name.lower() != "msexchangeowaapppool" and name.lower() not in ("defaultapppool", "msexchangeecpapppool"):
             return 1168, [f'ERROR ( message:Cannot find APPPOOL object with identifier "{name}". )']
         window = float(session.store.lab().get("app_pool_recycle_seconds", 0.2))
-        _out_of_service(session, "apppool-recycle", window)
+        _out_of_service(session, "apppool-recycle", window, (name,))
         return 0, [f'"{name}" successfully recycled']
     return 1, ["ERROR ( message:Unknown command. )"]
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
+import re
 import time
 from typing import Any
 
-from . import files
+from . import files, owa_web
 from .exchange.cmdlets import Session, session_of
 from .installers import NeverExits, hung_seconds
 from .powershell.engine import Cmdlet, Invocation, Param
@@ -250,6 +252,8 @@ def _process_object(session: Session, inv: Invocation, name: str, code: int | No
 def get_wmi_object(inv: Invocation) -> list[Any]:
     session: Session = session_of(inv)
     wmi_class = to_string(inv.get("Class")).lower()
+    if wmi_class == "win32_process":
+        return _processes(session, to_string(inv.get("Filter") or ""))
     if wmi_class != "win32_operatingsystem":
         raise RuntimeError_("Invalid class", error_id="GetWMIManagementException,Microsoft.PowerShell.Commands.GetWmiObjectCommand",
                             category="InvalidType", exception_type="System.Management.ManagementException", command="Get-WmiObject")
@@ -262,6 +266,82 @@ def get_wmi_object(inv: Invocation) -> list[Any]:
         # WMI's CIM_DATETIME text, as PowerShell 2.0 shows it.
         "LastBootUpTime": booted.strftime("%Y%m%d%H%M%S.%f") + "+000"},
         display=["SystemDirectory", "Organization", "BuildNumber", "Version"], text=f"\\\\{session.server}\\root\\cimv2:Win32_OperatingSystem=@")]
+
+
+# A WQL filter the lab reads: Name='w3wp.exe' (or "Name = 'w3wp.exe'"); nothing else.
+_NAME_FILTER = re.compile(r"^\s*name\s*=\s*'([^']*)'\s*$", re.IGNORECASE)
+
+
+def _cim_datetime(stamp: float) -> str:
+    """WMI's CIM_DATETIME (DMTF) text in local time with the offset in minutes: 20261126081502.123456+060."""
+    local = dt.datetime.fromtimestamp(stamp).astimezone()
+    offset = int((local.utcoffset() or dt.timedelta()).total_seconds() // 60)
+    return local.strftime("%Y%m%d%H%M%S.%f") + ("+" if offset >= 0 else "-") + f"{abs(offset):03d}"
+
+
+def _from_cim_datetime(text: Any) -> dt.datetime:
+    """ManagementDateTimeConverter.ToDateTime: the local DateTime a CIM_DATETIME stands for."""
+    value = to_string(text)
+    match = re.match(r"^(\d{14})\.(\d{6})([+-])(\d{3})$", value)
+    if not match:
+        raise RuntimeError_(f'Exception calling "ConvertToDateTime" with "1" argument(s): "Specified argument was out of the range '
+                            f'of valid values.\r\nParameter name: {value}"', error_id="DotNetMethodException",
+                            category="NotSpecified", exception_type="System.Management.Automation.MethodInvocationException")
+    minutes = int(match.group(4)) * (1 if match.group(3) == "+" else -1)
+    aware = dt.datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S%f").replace(
+        tzinfo=dt.timezone(dt.timedelta(minutes=minutes)))
+    return dt.datetime.fromtimestamp(aware.timestamp())
+
+
+def _processes(session: Session, wql_filter: str) -> list[Any]:
+    """Win32_Process for the IIS worker processes the lab models (one per running application pool)."""
+    wanted = None
+    if wql_filter:
+        match = _NAME_FILTER.match(wql_filter)
+        if match is None:
+            raise RuntimeError_("owa-lab does not emulate this WQL filter on Win32_Process (it reads Name='...' only): "
+                                + wql_filter, error_id="OwaLabNotEmulated", category="NotImplemented",
+                                exception_type="System.NotImplementedException", command="Get-WmiObject")
+        wanted = match.group(1).lower()
+    found: list[Any] = []
+    for pool, worker in sorted(owa_web.workers(session.store, session.server).items()):
+        if wanted not in (None, "w3wp.exe"):
+            continue
+        found.append(PSObject("System.Management.ManagementObject#root\\cimv2\\Win32_Process", {
+            "Name": "w3wp.exe", "ProcessId": int(worker["pid"]), "ExecutablePath": owa_web.W3WP,
+            "CommandLine": owa_web.worker_command_line(pool, int(worker["pid"])), "CSName": session.server,
+            "CreationDate": _cim_datetime(float(worker["started"]))},
+            display=["ProcessName", "Handles", "VM", "WS"], text="\\\\%s\\root\\cimv2:Win32_Process.Handle=\"%d\"" % (
+                session.server, int(worker["pid"])),
+            # PowerShell's types.ps1xml gives every WMI object this script method.
+            methods={"ConvertToDateTime": _from_cim_datetime}))
+    return found
+
+
+def get_child_item(inv: Invocation) -> list[Any]:
+    """Get-ChildItem of one folder on the file system (its files, -Filter a wildcard); registry and recursion are not emulated."""
+    session = session_of(inv)
+    if inv.get("Recurse"):
+        raise RuntimeError_("owa-lab does not emulate Get-ChildItem -Recurse.", error_id="OwaLabNotEmulated", category="NotImplemented",
+                            exception_type="System.NotImplementedException", command="Get-ChildItem")
+    pattern = to_string(inv.get("Filter") or "*").lower()
+    found: list[Any] = []
+    for path in _path_of(inv):
+        folder = files.normalise(path).rstrip("\\")
+        if files.registry_path(folder) is not None or files.is_unc(folder):
+            raise RuntimeError_("owa-lab emulates Get-ChildItem on local folders only: " + folder, error_id="OwaLabNotEmulated",
+                                category="NotImplemented", exception_type="System.NotImplementedException", command="Get-ChildItem")
+        if not files.is_folder(session, folder):
+            _not_found(inv, folder, "Microsoft.PowerShell.Commands.GetChildItemCommand")
+            continue
+        for key, content in sorted(session.store.host(session.server).get("files", {}).items()):
+            parent, _sep, name = files.normalise(key).rpartition("\\")
+            if parent.lower() != folder.lower() or not fnmatch.fnmatchcase(name.lower(), pattern):
+                continue
+            size = len(files.content_bytes(session, content) or b"")
+            found.append(PSObject("System.IO.FileInfo", {"FullName": files.normalise(key), "Name": name, "Length": size,
+                                                         "PSIsContainer": False}, display=["Mode", "Name", "Length"], text=name))
+    return found
 
 
 def windows_cmdlets() -> dict[str, Cmdlet]:
@@ -278,5 +358,7 @@ def windows_cmdlets() -> dict[str, Cmdlet]:
                                  Param("WindowStyle"), Param("WorkingDirectory"), Param("Verb")], start_process, aliases=("saps", "start")),
         Cmdlet("Get-WmiObject", [Param("Class", position=0), Param("ComputerName"), Param("Namespace"), Param("Filter")], get_wmi_object,
                aliases=("gwmi",)),
+        Cmdlet("Get-ChildItem", path + [Param("Filter", position=1), Param("Recurse", "switch"), Param("Force", "switch")],
+               get_child_item, aliases=("gci", "dir", "ls")),
     ]
     return {c.name: c for c in cmdlets}

@@ -80,6 +80,18 @@ def _check_directory_reachable(inv: Invocation) -> None:
             exception_type="Microsoft.Exchange.Data.Directory.ADOperationException", command=inv.cmdlet.name)
 
 
+def _check_directory_writable(inv: Invocation) -> None:
+    """An account without write rights on the object: the domain controller refuses the modify (LDAP error 50)."""
+    session = session_of(inv)
+    if session.store.faults(session.server).get("ad_write_denied"):
+        raise RuntimeError_(
+            f"Active Directory operation failed on {_dc(session)}. This error is not retriable. Additional information: "
+            "Insufficient access rights to perform the operation.\r\nActive directory response: 00002098: SecErr: "
+            "DSID-03150BC1, problem 4003 (INSUFF_ACCESS_RIGHTS), data 0",
+            error_id=f"{uuid.uuid4().hex[:8].upper()},{_task_class(inv.cmdlet.name)}", category="NotSpecified",
+            exception_type="Microsoft.Exchange.Data.Directory.ADOperationException", command=inv.cmdlet.name)
+
+
 # ----- conversions (PowerShell's binder messages) ---------------------------------------------------
 def convert_bool(value: Any, name: str) -> Any:
     if value is None:
@@ -300,6 +312,8 @@ def set_owa_virtual_directory(inv: Invocation) -> list[Any]:
     for identity in targets:
         _check_directory_reachable(inv)
         label = to_string(identity.properties.get("Identity") if isinstance(identity, PSObject) else identity)
+        if not is_true(inv.get("WhatIf")):
+            _check_directory_writable(inv)
         if is_true(inv.get("WhatIf")):
             matched = _match_vdirs(session, identity, session.store.directory().get("owa_virtual_directories", []))
             if not matched:

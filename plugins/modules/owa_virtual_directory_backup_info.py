@@ -1,0 +1,108 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: owa_virtual_directory_backup_info
+short_description: List the backups of OWA IM settings kept on a Client Access server
+version_added: 1.0.0
+description:
+  - M(exchange.owa_im.owa_virtual_directory) writes, before every change, the values it replaces to a new file on the
+    server, under C(%ProgramData%\exchange.owa_im\backups). This module reads the newest of them (no Exchange shell is
+    loaded) and returns those that belong to this host, oldest first.
+  - A backup file is untrusted input. It is returned under RV(backups) only when its name is exactly
+    C(<SERVER>-<UTC time>Z.owaim) for this server, it parses as the records the module writes, its recorded server is this
+    server, its recorded inventory host is this host's C(inventory_hostname), its virtual directory is on this server,
+    and its values are valid settings. Any other file is listed under RV(refused) with the reason, and a warning.
+  - The C(exchange.owa_im.rollback) playbook uses it to restore a pool to a point in time.
+options:
+  max_files:
+    description: Read at most this many of the newest files (1 to 5000).
+    type: int
+    default: 200
+  max_bytes:
+    description: A file larger than this is refused unread (256 to 1048576 bytes); a backup is a few hundred bytes.
+    type: int
+    default: 65536
+extends_documentation_fragment:
+  - exchange.owa_im.connection
+  - exchange.owa_im.query
+  - exchange.owa_im.attributes.info
+author:
+  - exchange.owa_im contributors (@exchange-owa-im)
+"""
+
+EXAMPLES = r"""
+- name: List the backups on every CAS
+  exchange.owa_im.owa_virtual_directory_backup_info:
+  register: owa_im_backups
+
+- name: The times of the backups taken on this server
+  exchange.owa_im.owa_virtual_directory_backup_info:
+    query: backups[].taken_at
+  register: owa_im_backup_times
+"""
+
+RETURN = r"""
+server:
+  description: The server's name.
+  returned: success
+  type: str
+  sample: CAS01
+backups:
+  description: The backups that belong to this host, oldest first.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    file:
+      description: The file's name in C(%ProgramData%\exchange.owa_im\backups).
+      type: str
+      sample: CAS01-20261125T0230001234567Z.owaim
+    taken_at:
+      description: When it was taken (UTC, to the microsecond).
+      type: str
+      sample: "2026-11-25T02:30:00.123456Z"
+    run:
+      description: The run it belongs to (M(exchange.owa_im.owa_virtual_directory) O(exchange.owa_im.owa_virtual_directory#module:change_id)).
+      type: str
+    host:
+      description: The inventory host it was taken for.
+      type: str
+    server:
+      description: The server it was taken on.
+      type: str
+    identity:
+      description: The virtual directory.
+      type: str
+      sample: CAS01\owa (Default Web Site)
+    settings:
+      description: The settings the change replaced, under the option names of M(exchange.owa_im.owa_virtual_directory).
+      type: dict
+refused:
+  description: Files in the folder that are not this host's backups, each with the reason; never restored.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"file": "CAS02-20261125T0230001234567Z.owaim", "reason": "its name names server CAS02, not CAS01"}]
+files_on_server:
+  description: How many C(.owaim) files the folder holds (of which at most O(max_files) were read).
+  returned: success
+  type: int
+query_result:
+  description: The value of O(query) over this result.
+  returned: when O(query) is given
+  type: raw
+"""
+
+from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target
+from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_BACKUP_INFO_SPEC
+
+
+def main() -> None:
+    refuse_on_target("owa_virtual_directory_backup_info", OWA_VIRTUAL_DIRECTORY_BACKUP_INFO_SPEC)
+
+
+if __name__ == "__main__":
+    main()

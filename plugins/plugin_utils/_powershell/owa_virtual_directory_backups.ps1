@@ -1,0 +1,23 @@
+# owa_virtual_directory_backup_info: the backups owa_virtual_directory wrote on this server before each change, the
+# newest $MaxFiles of them, each read only when it is at most $MaxBytes. Reads only; needs no Exchange snap-in. Each
+# file's text goes back as one value: the controller parses and checks it, so a file cannot add records of its own.
+param(
+    [int]$MaxFiles,
+    [int]$MaxBytes
+)
+Out-OwaImField 'server' 'name' $env:COMPUTERNAME
+$owaImFolder = Join-Path $env:ProgramData 'exchange.owa_im\backups'
+if (-not (Test-Path -LiteralPath $owaImFolder -PathType Container)) { exit 0 }
+# NTFS lists a folder in name order, and the names start with the server and the UTC time: the last are the newest.
+$owaImFiles = @(Get-ChildItem -LiteralPath $owaImFolder -Filter '*.owaim')
+Out-OwaImField 'listing' 'count' ([string]$owaImFiles.Count)
+$owaImFirst = $owaImFiles.Count - $MaxFiles
+if ($owaImFirst -lt 0) { $owaImFirst = 0 }
+for ($owaImI = $owaImFirst; $owaImI -lt $owaImFiles.Count; $owaImI++) {
+    $owaImRecord = 'file/' + ($owaImI - $owaImFirst)
+    Out-OwaImField $owaImRecord 'name' ([string]$owaImFiles[$owaImI].Name)
+    Out-OwaImField $owaImRecord 'length' ([string]$owaImFiles[$owaImI].Length)
+    if ($owaImFiles[$owaImI].Length -le $MaxBytes) {
+        Out-OwaImField $owaImRecord 'content' ([string]::Join("`n", @(Get-Content -LiteralPath $owaImFiles[$owaImI].FullName)))
+    }
+}

@@ -1,0 +1,169 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the collection keeps on each CAS: whether OWA owes a restart, and the backups written before each change.
+
+Both are read from the server (OwaImServerState.ps1); nothing here trusts what the controller remembers. A backup file
+is untrusted input: it is parsed with the strict record parser and restored only onto the server and host it names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import typing as t
+
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _owa_settings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import RecordError, parse_records
+
+# .NET DateTime ticks: 100 ns since 0001-01-01.
+_TICKS_PER_MICROSECOND = 10
+_EPOCH = dt.datetime(1, 1, 1)
+
+# <SERVER>-<yyyyMMddTHHmmss><7 digits of the second>Z.owaim, as Write-OwaImBackup names them; NetBIOS names only.
+BACKUP_NAME = re.compile(r"^(?P<server>[A-Za-z0-9][A-Za-z0-9-]{0,14})-(?P<stamp>\d{8}T\d{6})(?P<fraction>\d{7})Z\.owaim$")
+BACKUP_FORMAT = "1"
+
+
+class BackupRefused(ValueError):
+    """A backup file that must not be restored here; the message says why."""
+
+
+def ticks_to_iso(ticks: t.Any) -> t.Optional[str]:
+    """Server-local .NET ticks as ISO 8601 text (no zone: the server's local time), None for 0 or nothing."""
+    try:
+        value = int(ticks or 0)
+    except (TypeError, ValueError):
+        return None
+    if value <= 0:
+        return None
+    return (_EPOCH + dt.timedelta(microseconds=value // _TICKS_PER_MICROSECOND)).isoformat(timespec="milliseconds")
+
+
+def restart_state(records: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    """The ``restart_state`` record: whether OWA owes a restart, and the server's facts it was decided from."""
+    state = records.get("restart_state") or {}
+    changed = [ticks_to_iso(state.get(name)) for name in ("directory_changed", "marker")]
+    return {
+        "pending": bool(state.get("pending")),
+        "worker_started": ticks_to_iso(state.get("worker_started")),
+        "virtual_directory_changed": changed[0],
+        "last_change_marker": changed[1],
+    }
+
+
+def parse_backup(name: str, content: t.Optional[str], length: int, max_bytes: int, inventory_host: str,
+                 server: str) -> t.Dict[str, t.Any]:
+    """One backup file of ``server`` as a dict, or BackupRefused saying why it is not this host's own."""
+    match = BACKUP_NAME.match(name)
+    if match is None:
+        raise BackupRefused("its name is not <server>-<UTC time>Z.owaim")
+    if match.group("server").lower() != server.lower():
+        raise BackupRefused("its name names server %s, not %s" % (match.group("server"), server))
+    if content is None or length > max_bytes:
+        raise BackupRefused("it holds %d bytes, more than the %d a backup can hold" % (length, max_bytes))
+    try:
+        records = parse_records(content)
+    except RecordError as exc:
+        raise BackupRefused("it is not a backup this collection wrote: %s" % exc)
+    head = records.get("backup") or {}
+    if head.get("format") != BACKUP_FORMAT:
+        raise BackupRefused("its format is %r, not %s" % (head.get("format"), BACKUP_FORMAT))
+    if str(head.get("server") or "").lower() != server.lower():
+        raise BackupRefused("it was taken on %r, not on %s" % (head.get("server"), server))
+    if str(head.get("host") or "") != inventory_host:
+        raise BackupRefused("it was taken for inventory host %r, not %r" % (head.get("host"), inventory_host))
+    identity = str(head.get("identity") or "")
+    if identity.split("\\", 1)[0].lower() != server.lower() or "\\" not in identity:
+        raise BackupRefused("its virtual directory %r is not on %s" % (identity, server))
+    raw = records.get("settings") or {}
+    unknown = set(raw) - set(_owa_settings.PROPERTIES.values())
+    if unknown:
+        raise BackupRefused("it holds properties a backup never holds: %s" % ", ".join(sorted(unknown)))
+    settings = _owa_settings.as_options(raw)
+    try:
+        # The same checks as a user's values: a planted server name or thumbprint must be well formed to be restored.
+        _owa_settings.desired_settings({k: ("" if v is None else v) for k, v in settings.items()
+                                        if k != "instant_messaging_enabled"})
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("a value in it is not valid: %s" % exc)
+    stamp = match.group("stamp") + "." + match.group("fraction")[:6]
+    return {
+        "file": name,
+        "taken_at": dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S.%f").isoformat() + "Z",
+        "run": head.get("run") or None,
+        "host": inventory_host,
+        "server": server,
+        "identity": identity,
+        "settings": settings,
+    }
+
+
+def read_backups(records: t.Mapping[str, t.Any], files: t.Sequence[t.Mapping[str, t.Any]], inventory_host: str,
+                 max_bytes: int) -> t.Tuple[t.List[t.Dict[str, t.Any]], t.List[t.Dict[str, str]]]:
+    """The server's backups, oldest first, and the files refused with their reasons."""
+    server = str((records.get("server") or {}).get("name") or "")
+    usable: t.List[t.Dict[str, t.Any]] = []
+    refused: t.List[t.Dict[str, str]] = []
+    for entry in files:
+        name = str(entry.get("name") or "")
+        try:
+            length = int(entry.get("length") or 0)
+            usable.append(parse_backup(name, entry.get("content"), length, max_bytes, inventory_host, server))
+        except (BackupRefused, ValueError) as exc:
+            refused.append({"file": name[:200], "reason": str(exc)})
+    usable.sort(key=lambda backup: backup["taken_at"])
+    return usable, refused
+
+
+def rollback_choice(backups: t.Sequence[t.Mapping[str, t.Any]], since: t.Optional[str]) -> t.Optional[t.Mapping[str, t.Any]]:
+    """The backup that returns a server to how it was at ``since`` (UTC, ISO 8601 or a prefix such as 20261125T0239).
+
+    A backup holds the settings just before a change: the oldest one taken after ``since`` holds them as they were
+    then. None when the server has not changed since.
+    """
+    if since is None:
+        return None
+    moment = normalise_moment(since)
+    later = [b for b in backups if _compact(b["taken_at"]) > moment]
+    return min(later, key=lambda b: b["taken_at"]) if later else None
+
+
+def newest_run_start(pool: t.Sequence[t.Sequence[t.Mapping[str, t.Any]]]) -> t.Optional[str]:
+    """When the newest run that changed any server of the pool began (its first backup, less a microsecond)."""
+    backups = [b for server in pool for b in server]
+    if not backups:
+        return None
+    newest = max(backups, key=lambda b: b["taken_at"])
+    same_run = [b for b in backups if newest.get("run") and b.get("run") == newest.get("run")] or [newest]
+    first = dt.datetime.strptime(min(b["taken_at"] for b in same_run), "%Y-%m-%dT%H:%M:%S.%fZ")
+    return (first - dt.timedelta(microseconds=1)).strftime("%Y%m%dT%H%M%S.%f")
+
+
+def _compact(iso: str) -> str:
+    return iso.replace("-", "").replace(":", "").rstrip("Z")
+
+
+_MOMENT = re.compile(r"^\d{8}(T\d{0,6}(\.\d{1,6})?)?$")
+
+
+def normalise_moment(text: str) -> str:
+    """``2026-11-25T02:39`` or ``20261125T0239`` as ``20261125T0239`` and so on; a prefix means the end of that period."""
+    compact = _compact(str(text).strip())
+    if not _MOMENT.match(compact):
+        raise ValueError("owa_im_rollback_to must be a UTC time such as 20261125T0239 or 2026-11-25T02:39:00; got %r" % text)
+    # "up to the end of that minute": every later character is as large as it can be.
+    return compact + "\uffff" if len(compact) < len("20261125T023959.999999") else compact
+
+
+def state_failure(records: t.Mapping[str, t.Any]) -> t.Optional[str]:
+    """The message for a failure to write the backup or the change marker on the server (nothing was changed), else None."""
+    error = records.get("error") or {}
+    server = (records.get("server") or {}).get("name") or "the server"
+    if error.get("kind") == "backup_failed":
+        return ("%s: the backup of the settings this change replaces could not be written under %%ProgramData%%\\exchange.owa_im\\backups "
+                "(Windows said: %s); nothing was changed. Free the disk or fix the folder's permissions, then run again."
+                % (server, str(error.get("message") or "no reason")[:500]))
+    if error.get("kind") == "marker_failed":
+        return ("%s: the time of this change could not be recorded in %%ProgramData%%\\exchange.owa_im (Windows said: %s); nothing was "
+                "changed. Free the disk or fix the folder's permissions, then run again." % (server, str(error.get("message") or "no reason")[:500]))
+    return None

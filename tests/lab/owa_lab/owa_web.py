@@ -1,0 +1,157 @@
+"""IIS and OWA as the lab emulates them: application pool worker processes (w3wp.exe) and OWA answering over HTTPS.
+
+What the lab follows:
+- IIS starts an application pool's worker process on demand, at the first request for an application in that pool
+  (the default startMode OnDemand of IIS 7.5; learn.microsoft.com, IIS configuration reference, applicationPools/add).
+  iisreset stops every worker process with the services; a recycle ends the pool's worker, and the next request starts
+  a new one. OWA reads its configuration, the instant-messaging settings of its virtual directory among them, when its
+  application starts in a worker, so a worker that started before a change still serves the old settings.
+- While W3SVC is stopped, HTTP.sys answers 503 itself ("HTTP Error 503. The service is unavailable.").
+- OWA 2010 with forms-based authentication answers /owa/ with a redirect to /owa/auth/logon.aspx, which shows the
+  sign-in page; Exchange 2013 and later also answer /owa/healthcheck.htm with "200 OK" once OWA runs.
+- A worker's first requests wait while OWA compiles and loads (tens of seconds on a real server). The lab answers 503
+  for ``owa_warmup_seconds`` after the worker starts instead of holding the request: a load balancer or a probe sees
+  that server as not answering either way.
+"""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import ssl
+import threading
+import time
+from typing import Any
+
+from .store import Store
+
+OWA_POOL = "MSExchangeOWAAppPool"
+# The pools a CAS runs workers for after it has served users; each one's w3wp command line names its pool (-ap).
+POOLS = (OWA_POOL, "MSExchangeECPAppPool", "MSExchangeServicesAppPool", "DefaultAppPool")
+W3WP = "c:\\windows\\system32\\inetsrv\\w3wp.exe"
+
+
+def initial_workers(started: float) -> dict[str, dict[str, Any]]:
+    """The workers of a CAS that has served users since ``started``."""
+    return {pool: {"pid": 2400 + index * 36, "started": started} for index, pool in enumerate(POOLS)}
+
+
+def worker_command_line(pool: str, pid: int) -> str:
+    return (f'{W3WP} -ap "{pool}" -v "v2.0" -l "webengine4.dll" -a \\\\.\\pipe\\iisipm{pid:08d} '
+            f'-h "C:\\inetpub\\temp\\apppools\\{pool}.config" -w "" -m 0 -t 20')
+
+
+def stop_workers(store: Store, server: str, pools: tuple[str, ...] | None = None) -> None:
+    """iisreset (every pool) or a recycle (one pool): their worker processes end."""
+    with store.edit_host(server) as host:
+        workers = host.setdefault("workers", {})
+        for pool in list(workers):
+            if pools is None or pool.lower() in (p.lower() for p in pools):
+                workers.pop(pool)
+    store.log(server, "w3wp-stop", pools=list(pools) if pools else "all")
+
+
+def workers(store: Store, server: str) -> dict[str, dict[str, Any]]:
+    return dict(store.host(server).get("workers", {}))
+
+
+def iis_running(store: Store, server: str) -> bool:
+    return time.time() >= float(store.host(server).get("iis_down_until", 0))
+
+
+def _request_owa(store: Store, server: str) -> tuple[float, bool]:
+    """A request reaches OWA's pool: its worker starts if none runs. Returns the worker's start and whether it is new."""
+    with store.edit_host(server) as host:
+        pool = host.setdefault("workers", {})
+        if OWA_POOL in pool:
+            return float(pool[OWA_POOL]["started"]), False
+        started = time.time()
+        pool[OWA_POOL] = {"pid": 5000 + int(started * 1000) % 60000, "started": started}
+    store.log(server, "w3wp-start", pool=OWA_POOL)
+    return started, True
+
+
+def answer(store: Store, server: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    """What OWA on ``server`` answers to a GET of ``path`` now."""
+    if not iis_running(store, server):
+        return 503, {"Content-Type": "text/html; charset=us-ascii"}, SERVICE_UNAVAILABLE
+    lowered = path.split("?", 1)[0].lower()
+    if not (lowered == "/owa" or lowered.startswith("/owa/")):
+        return 404, {"Content-Type": "text/html"}, b"<html><body><h2>HTTP Error 404. The requested resource is not found.</h2></body></html>"
+    started, _new = _request_owa(store, server)
+    if time.time() < started + float(store.lab().get("owa_warmup_seconds", 0.0)):
+        return 503, {"Content-Type": "text/html; charset=us-ascii"}, SERVICE_UNAVAILABLE
+    version = str(store.directory()["servers"][server]["version"])
+    if lowered == "/owa/healthcheck.htm" and not version.startswith("2010"):
+        fqdn = store.directory()["servers"][server]["fqdn"]
+        return 200, {"Content-Type": "text/html"}, f"<html><body><h2>200 OK</h2><br>{fqdn}<br></body></html>".encode()
+    if lowered in ("/owa", "/owa/"):
+        return 302, {"Location": "/owa/auth/logon.aspx?url=https%3a%2f%2f" + server.lower() + "%2fowa%2f&reason=0"}, b""
+    if lowered == "/owa/auth/logon.aspx":
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, SIGN_IN
+    return 404, {"Content-Type": "text/html"}, b"<html><body><h2>HTTP Error 404. The requested resource is not found.</h2></body></html>"
+
+
+SERVICE_UNAVAILABLE = (b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">\r\n'
+                       b"<HTML><HEAD><TITLE>Service Unavailable</TITLE></HEAD><BODY><h2>Service Unavailable</h2>\r\n"
+                       b"<hr><p>HTTP Error 503. The service is unavailable.</p>\r\n</BODY></HTML>\r\n")
+SIGN_IN = (b"<!DOCTYPE html><html><head><title>Outlook Web App</title></head><body>"
+           b'<form action="/owa/auth.owa" method="POST" name="logonForm"><label for="username">Domain\\user name:</label>'
+           b'<input id="username" name="username" type="text"><input id="password" name="password" type="password">'
+           b'<input type="submit" value="Sign in"></form></body></html>')
+
+
+class OwaSite:
+    """One CAS's Default Web Site over HTTPS, as far as OWA goes."""
+
+    def __init__(self, store: Store, server: str, context: ssl.SSLContext, port: int = 0) -> None:
+        handler = type("_Handler", (_OwaHandler,), {"store": store, "cas": server})
+        self.httpd = _TLSServer(("127.0.0.1", port), handler)
+        self.httpd.tls = context
+        self.port = int(self.httpd.server_address[1])
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+                         name=f"{server}-owa-{self.port}").start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _TLSServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    tls: ssl.SSLContext
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        sock.settimeout(30)
+        wrapped = self.tls.wrap_socket(sock, server_side=True)
+        wrapped.settimeout(None)
+        return wrapped, address
+
+
+class _OwaHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Microsoft-IIS/7.5"
+    store: Store
+    cas: str
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return
+
+    def _reply(self, head_only: bool) -> None:
+        status, headers, body = answer(self.store, self.cas, self.path)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._reply(False)
+
+    def do_HEAD(self) -> None:
+        self._reply(True)
