@@ -20,9 +20,31 @@ class ActionModule(ExchangeActionBase):
     def _boot_time(self) -> str:
         return str(self.run_exchange_script("server_boot_time", {}).get("boot", {}).get("time") or "")
 
+    def _settle(self, params: t.Dict[str, t.Any], started: float, result: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+        """Back up: wait until Exchange answers (its services start after WinRM's), then post_reboot_delay, as win_reboot
+        runs its test command with retries, so the next task does not meet a half-started server."""
+        last_error = ""
+        attempts = 0
+        while time.time() - started < params["reboot_timeout"]:
+            attempts += 1
+            try:
+                self._connection.reset()
+                self.run_exchange_script("exchange_ready", {})
+            except (AnsibleError, ExchangeFailure, ExchangeError, OSError) as exc:
+                last_error = str(exc)
+                time.sleep(2)
+                continue
+            time.sleep(params["post_reboot_delay"])
+            self._connection.reset()
+            result.update(elapsed=round(time.time() - started, 1), ready_attempts=attempts)
+            return result
+        raise ExchangeFailure("%s came back from its restart but Exchange did not answer within %d s (last: %s)"
+                              % (self.host_label, params["reboot_timeout"], last_error), rebooted=True)
+
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
-        if params["reboot_timeout"] < 10 or not 0 <= params["pre_reboot_delay"] <= 600:
-            raise ExchangeFailure("reboot_timeout must be 10 seconds or more and pre_reboot_delay between 0 and 600 seconds.")
+        if params["reboot_timeout"] < 10 or not 0 <= params["pre_reboot_delay"] <= 600 or not 0 <= params["post_reboot_delay"] <= 600:
+            raise ExchangeFailure("reboot_timeout must be 10 seconds or more, and pre_reboot_delay and post_reboot_delay between 0 and "
+                                  "600 seconds.")
         result: t.Dict[str, t.Any] = {"changed": True, "rebooted": False}
         if self._task.check_mode:
             return result
@@ -54,8 +76,8 @@ class ActionModule(ExchangeActionBase):
                 last_error = str(exc)
                 continue
             if now and now != before:
-                result.update(rebooted=True, elapsed=round(time.time() - started, 1), boot_time=now)
-                return result
+                result.update(rebooted=True, boot_time=now)
+                return self._settle(params, started, result)
         if result.get("reply_lost"):
             raise ExchangeFailure("%s: the answer to the restart command was lost (%s) and the server's boot time did not change within "
                                   "%d s, so the restart may never have started; look at the server (last: %s)"

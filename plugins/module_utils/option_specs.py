@@ -74,6 +74,7 @@ OWA_VIRTUAL_DIRECTORY_BACKUP_INFO_SPEC = {
 SERVER_RESTART_SPEC = {
     "reboot_timeout": {"type": "int", "default": 900},
     "pre_reboot_delay": {"type": "int", "default": 2},
+    "post_reboot_delay": {"type": "int", "default": 0},
 }
 
 OWA_WEB_CONFIG_INFO_SPEC = {

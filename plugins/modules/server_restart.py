@@ -21,6 +21,14 @@ options:
     description: Seconds Windows waits before restarting (C(shutdown /t)).
     type: int
     default: 2
+  post_reboot_delay:
+    description:
+      - Seconds to wait once the server is back and Exchange answers, before the task ends (0 to 600).
+      - The task already waits, retrying within O(reboot_timeout), until the Exchange Management Shell loads and
+        answers for the server (WinRM answers before Exchange's services have started), as C(ansible.windows.win_reboot)
+        retries its test command; this adds time for what else must settle.
+    type: int
+    default: 0
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.attributes.restart
@@ -41,9 +49,13 @@ rebooted:
   returned: always
   type: bool
 elapsed:
-  description: Seconds from the restart command until the server answered with a new boot time.
+  description: Seconds from the restart command until the server was back and Exchange answered (and O(post_reboot_delay) passed).
   returned: when rebooted
   type: float
+ready_attempts:
+  description: How many times Exchange was asked after the new boot time before it answered.
+  returned: when rebooted
+  type: int
 reply_lost:
   description:
     - Set when the answer to the restart command never arrived (the connection went down with the server). The restart

@@ -74,12 +74,16 @@ def role_entries(hosts: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str,
         else:
             settings, certificate = state.get("virtual_directory"), state.get("certificate")
         restart = host.get("owa_im_restart")
+        changed = bool((_ran(applied) and applied.get("changed")) or (_ran(host.get("owa_im_components"))
+                                                                       and host["owa_im_components"].get("changed")))
         entries.append({
             "server": host.get("inventory_hostname"),
             "settings": {key: value for key, value in (settings or {}).items() if key != "identity"},
             "certificate": certificate,
-            "changed": bool((_ran(applied) and applied.get("changed")) or (_ran(host.get("owa_im_components"))
-                                                                           and host["owa_im_components"].get("changed"))),
-            "reset": _ran(restart),
+            "changed": changed,
+            # Owed: changed now, or the first read found OWA's worker older than the last change. The server has the
+            # last word (iis_restart when_pending).
+            "restart_owed": changed or bool(state.get("restart_pending")),
+            "reset": _ran(restart) and bool(restart.get("changed")),
         })
     return entries

@@ -32,6 +32,7 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "iis_restart": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "server_boot_time": ("OwaImRecords",),
     "server_restart": ("OwaImRecords",),
+    "exchange_ready": ("OwaImRecords", "OwaImExchange"),
 }
 
 # Every script above can reach an Exchange 2010 server, whose Windows PowerShell is 2.0: the PowerShell version

@@ -167,3 +167,20 @@ def state_failure(records: t.Mapping[str, t.Any]) -> t.Optional[str]:
         return ("%s: the time of this change could not be recorded in %%ProgramData%%\\exchange.owa_im (Windows said: %s); nothing was "
                 "changed. Free the disk or fix the folder's permissions, then run again." % (server, str(error.get("message") or "no reason")[:500]))
     return None
+
+
+def rollback_plan(hosts: t.Sequence[t.Mapping[str, t.Any]], to: t.Optional[str] = None) -> t.Dict[str, t.Any]:
+    """For the pool: the moment to return to and, per host, the backup that does it (None: unchanged since).
+
+    ``hosts``: each host's variables holding ``owa_im_backups`` (owa_virtual_directory_backup_info's result). Without
+    ``to``, the moment is just before the newest run that changed any of them: that run is undone on every server.
+    """
+    per_host = {str(h.get("inventory_hostname")): list((h.get("owa_im_backups") or {}).get("backups") or []) for h in hosts}
+    moment = normalise_moment(to) if to else newest_run_start(list(per_host.values()))
+    plan = {host: (dict(rollback_choice(backups, moment) or {}) or None) if moment else None for host, backups in per_host.items()}
+    return {
+        "moment": moment.rstrip("\uffff") if moment else None,
+        "servers": plan,
+        "backups": {host: [{"taken_at": b["taken_at"], "run": b.get("run"), "file": b["file"]} for b in backups]
+                    for host, backups in per_host.items()},
+    }
