@@ -8,7 +8,7 @@ from typing import Any
 
 from .engine import COMMON_PARAMS, SHOULD_PROCESS_PARAMS, Cmdlet, Invocation, Param
 from .formatting import FormatData, format_list, format_table, render
-from .values import CIDict, PSObject, RuntimeError_, ScriptBlock, get_property, is_true, to_list, to_number, to_string
+from .values import HostText, CIDict, PSObject, RuntimeError_, ScriptBlock, get_property, is_true, to_list, to_number, to_string
 
 
 def _patterns(value: Any) -> list[str] | None:
@@ -107,8 +107,7 @@ def write_host(inv: Invocation) -> list[Any]:
     return [_HostText(text)]
 
 
-class _HostText(str):
-    pass
+_HostText = HostText  # the name other modules import
 
 
 def write_error(inv: Invocation) -> list[Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +17,9 @@ from typing import Any
 import tree_sitter_powershell
 from tree_sitter import Language, Node, Parser
 
-from . import source
+from . import composite, known, members, regexes, source
 from .values import (
-    CIDict, DotNetVersion, ExitScript, FlowBreak, FlowContinue, FlowReturn, ParseError, PSCollection, PSEnum, PSEnumerator, PSObject,
+    HostText, CIDict, DotNetVersion, ExitScript, FlowBreak, FlowContinue, FlowReturn, ParseError, PSCollection, PSEnum, PSEnumerator, PSObject,
     PSType,
     RuntimeError_, ScriptBlock, SwitchValue, error_record, get_property, is_true,
     to_list, to_number, to_string, type_name_of,
@@ -168,6 +167,13 @@ class Engine:
         self.success = True
         self.source = ""
         self.state: dict[str, Any] = {}
+        # Write-Host text taken out of a captured pipeline, on its way to the host (see _strip_host).
+        self.host_pending: list[Any] = []
+        # How many try blocks the running code is inside: there a statement-terminating error goes to the catch.
+        self.try_depth = 0
+        self.call_depth = 0
+        # The errors each running command wrote, innermost last, for -ErrorVariable.
+        self.command_errors: list[list[RuntimeError_]] = []
         for name, value in (("true", True), ("false", False), ("null", None), ("ErrorActionPreference", "Continue"),
                             ("WarningPreference", "Continue"), ("LASTEXITCODE", None), ("PSVersionTable", CIDict([
                                 ("PSVersion", _Version(ps_version)), ("CLRVersion", "2.0.50727.5485" if ps_version < 3 else "4.0.30319.42000")])),
@@ -184,22 +190,29 @@ class Engine:
         self.source = _normalised(script)
         tree = self.parse(self.source)
         self.globals.variables["input"] = PSEnumerator(input_lines or [])
+        self.globals.variables["args"] = []
         output: list[Any] = []
         code = 0
         try:
+            # A script's own param() block: with no arguments on the command line, each parameter takes its default.
+            for name, type_name, default in self.parameters(tree.root_node):
+                value = self.pipeline_value(next(c for c in default.children if c.is_named)) if default is not None else None
+                if type_name and (default is not None or type_name.lower() in ("string", "bool", "int", "switch")):
+                    value = self.convert(value, type_name) if type_name.lower() != "switch" else SwitchValue(is_true(value))
+                self.globals.variables[name] = value
             output = self.statements(tree.root_node)
             code = 0 if self.success else 1
         except ExitScript as exit_:
             code = exit_.code
             output = exit_.partial
         except RuntimeError_ as error:
-            self.errors.append(error)
+            self.record_error(error)
             code = 1
             output = getattr(error, "partial", [])
         except (FlowBreak, FlowContinue) as flow:
             code = 0
             output = getattr(flow, "partial", [])
-        return code, output
+        return code, output + self._take_host()
 
     def parse(self, text: str) -> Any:
         """A syntax tree of ``text`` (already normalised) or the ParseError PowerShell's parser would raise.
@@ -256,13 +269,35 @@ class Engine:
     def non_terminating(self, error: RuntimeError_, action: Any = None) -> None:
         preference = to_string(action if action is not None else self.variable("ErrorActionPreference")).lower()
         self.success = False
+        if self.command_errors:
+            self.command_errors[-1].append(error)
         if preference == "stop":
+            # -ErrorAction Stop makes the error end the script, not only the statement (about_CommonParameters).
+            error.script_terminating = True
             raise error
-        if preference in ("silentlycontinue", "ignore"):
-            self.globals.variables["Error"] = [error_record(error)] + list(self.globals.variables["Error"])
+        if preference == "ignore":
+            return  # Ignore, unlike SilentlyContinue, does not add the error to $Error (about_CommonParameters, 3.0+)
+        self.globals.variables["Error"] = [error_record(error)] + list(self.globals.variables["Error"])
+        if preference == "silentlycontinue":
             return
+        self.errors.append(error)
+
+    def record_error(self, error: RuntimeError_) -> None:
+        """A terminating error that nothing caught: written to the error stream and to $Error."""
+        self.success = False
         self.globals.variables["Error"] = [error_record(error)] + list(self.globals.variables["Error"])
         self.errors.append(error)
+
+    def _take_host(self) -> list[Any]:
+        taken, self.host_pending = self.host_pending, []
+        return taken
+
+    def _strip_host(self, values: list[Any]) -> list[Any]:
+        """Write-Host text goes to the host, never into a variable or the next command: set it aside for the host."""
+        if not any(isinstance(v, HostText) for v in values):
+            return values
+        self.host_pending.extend(v for v in values if isinstance(v, HostText))
+        return [v for v in values if not isinstance(v, HostText)]
 
     def variable(self, name: str) -> Any:
         found, value = self.scope.lookup(name)
@@ -271,39 +306,92 @@ class Engine:
     # ----- statements --------------------------------------------------------------------------
     def statements(self, node: Node) -> list[Any]:
         output: list[Any] = []
+        children = self.named(node)
+        traps = [c for c in children if c.type == "trap_statement"]
+        # A trap takes the errors of the functions this block calls too: let them come up to it as to a try.
+        self.try_depth += bool(traps)
         try:
-            for child in self.named(node):
-                output.extend(self.statement(child))
+            for child in children:
+                try:
+                    result = self.statement(child)
+                except LabGap:
+                    raise
+                except RuntimeError_ as error:
+                    # A statement-terminating error ends this statement only; the block goes on with the next one
+                    # (about_Throw, about_Try_Catch_Finally), unless a try is waiting for it, a trap of this block takes
+                    # it, or it ends the script (throw, -ErrorAction Stop, $ErrorActionPreference = 'Stop').
+                    if not error.position:
+                        error.position = _position(_source_of(child), child)
+                    output.extend(getattr(error, "partial", []))
+                    error.partial = []
+                    if traps:
+                        output.extend(self._take_host())
+                        output.extend(self.run_trap(traps, error))
+                        continue
+                    if self.try_depth or error.script_terminating or self._stop_preference():
+                        raise
+                    output.extend(self._take_host())
+                    self.record_error(error)
+                    continue
+                if self.host_pending:
+                    output.extend(self._take_host())
+                output.extend(result)
         except (ExitScript, RuntimeError_, FlowReturn, FlowBreak, FlowContinue) as escaping:
             # Output already written stays written when a statement ends the block.
-            escaping.partial = output + getattr(escaping, "partial", [])
+            escaping.partial = output + self._take_host() + getattr(escaping, "partial", [])
             raise
+        finally:
+            self.try_depth -= bool(traps)
         return output
+
+    def _stop_preference(self) -> bool:
+        return to_string(self.variable("ErrorActionPreference")).lower() == "stop"
+
+    def run_trap(self, traps: list[Node], error: RuntimeError_) -> list[Any]:
+        """about_Trap: the first trap whose type matches runs with $_ the error; 'continue' in it drops the error and
+        goes on, 'break' ends the block with the error, and a trap that does neither writes the error and goes on."""
+        for trap in traps:
+            type_node = next((c for c in trap.children if c.type == "type_literal"), None)
+            if type_node is not None and not _type_matches(error.exception_type, self.text(type_node).strip("[]"),
+                                                                     getattr(error, "inner_type", "")):
+                continue
+            block = next(c for c in trap.children if c.type == "statement_block")
+            saved = self.scope.lookup("_")
+            self.scope.variables["_"] = error_record(error)
+            try:
+                output = self.statements(block)
+            except FlowContinue as flow:
+                return getattr(flow, "partial", [])
+            except FlowBreak as flow:
+                error.partial = getattr(flow, "partial", [])
+                error.script_terminating = True
+                raise error from None
+            finally:
+                if saved[0]:
+                    self.scope.variables["_"] = saved[1]
+            self.record_error(error)
+            return output
+        if self.try_depth > 1 or error.script_terminating or self._stop_preference():
+            raise error
+        self.record_error(error)
+        return []
 
     def statement(self, node: Node) -> list[Any]:
         kind = node.type
         if kind in ("statement_list", "program", "script_block", "statement_block", "script_block_body"):
             return self.statements(node)
-        if kind == "empty_statement":
-            return []
-        if kind == "pipeline":
-            return self.pipeline_statement(node)
-        if kind == "if_statement":
-            return self.if_statement(node)
-        if kind == "foreach_statement":
-            return self.foreach_statement(node)
-        if kind == "for_statement":
-            return self.for_statement(node)
-        if kind == "try_statement":
-            return self.try_statement(node)
-        if kind == "flow_control_statement":
-            return self.flow_control(node)
+        if kind in ("empty_statement", "param_block", "trap_statement"):
+            return []  # a trap runs only when an error reaches its block (statements)
         if kind == "function_statement":
             self.define_function(node)
             return []
-        if kind == "param_block":
-            return []
-        raise self.unsupported(node)
+        handler = getattr(self, _STATEMENTS.get(kind, ""), None)
+        if handler is None:
+            raise self.unsupported(node)
+        return handler(node)
+
+    def lab_gap(self, what: str) -> "LabGap":
+        return LabGap(f"owa-lab does not emulate {what}; a real server may accept it.")
 
     def unsupported(self, node: Node) -> ParseError:
         return ParseError(_parse_message(self.source, node,
@@ -367,16 +455,108 @@ class Engine:
         if part.get("for_initializer") is not None:
             output.extend(self.pipeline_statement(part["for_initializer"]))
         while part.get("for_condition") is None or is_true(self.pipeline_value(part["for_condition"])):
-            try:
-                output.extend(self.statements(block))
-            except FlowContinue as flow:
-                output.extend(getattr(flow, "partial", []))
-            except FlowBreak as flow:
-                output.extend(getattr(flow, "partial", []))
+            if not self._loop_body(block, output):
                 break
             if part.get("for_iterator") is not None:
                 output.extend(self.pipeline_statement(part["for_iterator"]))
         return output
+
+    def _loop_body(self, block: Node, output: list[Any]) -> bool:
+        """One pass of a loop's body; False when a break ends the loop."""
+        try:
+            output.extend(self.statements(block))
+        except FlowContinue as flow:
+            output.extend(getattr(flow, "partial", []))
+        except FlowBreak as flow:
+            output.extend(getattr(flow, "partial", []))
+            return False
+        return True
+
+    def while_statement(self, node: Node) -> list[Any]:
+        """while (condition) { } (about_While)."""
+        condition = next(c for c in node.children if c.type == "while_condition")
+        block = next(c for c in node.children if c.type == "statement_block")
+        output: list[Any] = []
+        while is_true(self.pipeline_value(self.named(condition)[0])):
+            if not self._loop_body(block, output):
+                break
+        return output
+
+    def do_statement(self, node: Node) -> list[Any]:
+        """do { } while (condition) runs while it is true, do { } until (condition) until it is (about_Do)."""
+        condition = next(c for c in node.children if c.type == "while_condition")
+        block = next(c for c in node.children if c.type == "statement_block")
+        until = any(c.type == "until" for c in node.children)
+        output: list[Any] = []
+        while True:
+            if not self._loop_body(block, output):
+                break
+            if is_true(self.pipeline_value(self.named(condition)[0])) == until:
+                break
+        return output
+
+    def switch_statement(self, node: Node) -> list[Any]:
+        """about_Switch: each value of the condition goes through every clause in order; all clauses that match run;
+        'default' runs when none did; 'break' leaves the switch, 'continue' goes on with the next value."""
+        options = {self.text(p).lower() for holder in node.children if holder.type == "switch_parameters"
+                   for p in holder.children if p.type == "switch_parameter"}
+        if "-file" in options:
+            raise self.lab_gap("switch -file")
+        condition = next(c for c in node.children if c.type == "switch_condition")
+        body = next(c for c in node.children if c.type == "switch_body")
+        clauses = [c for holder in body.children if holder.type == "switch_clauses" for c in holder.children if c.type == "switch_clause"]
+        value = self.pipeline_value(next(c for c in condition.children if c.type == "pipeline"))
+        values = _drain(value) if isinstance(value, PSEnumerator) else ([value] if value is None else to_list(value))
+        case_sensitive = "-casesensitive" in options
+        output: list[Any] = []
+        saved = self.scope.lookup("_")
+        try:
+            for item in values:
+                self.scope.variables["_"] = item
+                matched = False
+                try:
+                    for clause in clauses:
+                        test = next(c for c in clause.children if c.type == "switch_clause_condition")
+                        block = next(c for c in clause.children if c.type == "statement_block")
+                        if self.text(test).lower() == "default":
+                            continue
+                        if self._switch_matches(test, item, options, case_sensitive):
+                            matched = True
+                            output.extend(self.statements(block))
+                    if not matched:
+                        for clause in clauses:
+                            test = next(c for c in clause.children if c.type == "switch_clause_condition")
+                            if self.text(test).lower() == "default":
+                                output.extend(self.statements(next(c for c in clause.children if c.type == "statement_block")))
+                except FlowContinue as flow:
+                    output.extend(getattr(flow, "partial", []))
+                    continue
+                except FlowBreak as flow:
+                    output.extend(getattr(flow, "partial", []))
+                    break
+        finally:
+            if saved[0]:
+                self.scope.variables["_"] = saved[1]
+        return output
+
+    def _switch_matches(self, test: Node, item: Any, options: set[str], case_sensitive: bool) -> bool:
+        inner = self.named(test)
+        if inner and self.unwrap(inner[0]).type == "script_block_expression":
+            block = self.expression(inner[0])
+            return is_true(self.invoke_block(block, [item], item, bind_underscore=True))
+        if inner:
+            pattern = self.expression(inner[0])
+        else:
+            pattern = self.text(test)
+            if pattern.startswith('"'):
+                if "$" in pattern:
+                    raise self.lab_gap("a switch clause written as a double-quoted string with variables")
+                pattern = _unescape(pattern[1:-1])
+        if "-regex" in options:
+            return _compare_one("match", to_string(item), pattern, case_sensitive, self)
+        if "-wildcard" in options:
+            return _compare_one("like", to_string(item), pattern, case_sensitive)
+        return _compare_one("eq", item, pattern, case_sensitive)
 
     def try_statement(self, node: Node) -> list[Any]:
         block = next(child for child in node.children if child.type == "statement_block")
@@ -385,8 +565,14 @@ class Engine:
         output: list[Any] = []
         try:
             try:
-                output.extend(self.statements(block))
+                self.try_depth += 1
+                try:
+                    output.extend(self.statements(block))
+                finally:
+                    self.try_depth -= 1
             except RuntimeError_ as error:
+                if isinstance(error, LabGap):
+                    raise
                 output.extend(getattr(error, "partial", []))
                 error.partial = []
                 clause = self._matching_catch(error, catch_clauses)
@@ -403,7 +589,8 @@ class Engine:
         for clauses in catch_clauses:
             for clause in self.named(clauses):
                 types = [self.text(t).removeprefix("[").removesuffix("]") for t in clause.children if t.type == "catch_type_list"]
-                if not types or any(_type_matches(error.exception_type, t) for t in " ".join(types).replace(",", " ").split()):
+                names = " ".join(types).replace(",", " ").split()
+                if not types or any(_type_matches(error.exception_type, t, getattr(error, "inner_type", "")) for t in names):
                     return clause
         return None
 
@@ -427,9 +614,13 @@ class Engine:
             raise ExitScript(int(to_number(value)) if value is not None else 0)
         if keyword == "throw":
             if isinstance(value, PSObject) and "__error__" in value.methods:
-                raise value.methods["__error__"]
+                rethrown = value.methods["__error__"]
+                rethrown.script_terminating = True
+                raise rethrown
             message = to_string(value) if value is not None else "ScriptHalted"
-            raise RuntimeError_(message, error_id=message, category="OperationStopped", target=value)
+            thrown = RuntimeError_(message, error_id=message, category="OperationStopped", target=value)
+            thrown.script_terminating = True
+            raise thrown
         if keyword == "return":
             raise FlowReturn(to_list(value))
         if keyword == "break":
@@ -584,7 +775,7 @@ class Engine:
             if len(elements) == 1 and elements[0].type not in ("command", "assignment_expression"):
                 # A lone expression keeps its value: $a = @(1) is still an array.
                 return self.expression(elements[0])
-        output = self.pipeline(node) if node.type == "pipeline" else to_list(self.expression(node))
+        output = self._strip_host(self.pipeline(node) if node.type == "pipeline" else to_list(self.expression(node)))
         if node.type == "pipeline" and len(self.named(node)) == 1 and self.named(node)[0].type == "assignment_expression":
             return None
         if len(output) == 1:
@@ -602,7 +793,7 @@ class Engine:
         first = True
         for element in elements:
             if element.type == "command":
-                data = self.command(element, data, first)
+                data = self.command(element, self._strip_host(data) if not first else data, first)
             else:
                 if not first:
                     raise ParseError(_parse_message(self.source, element, "Expressions are only allowed as the first element of a pipeline."))
@@ -957,18 +1148,14 @@ class Engine:
 
     def expr_sub_expression(self, node: Node) -> Any:
         statements = next((c for c in node.children if c.type == "statement_list"), None)
-        output = self.statements(statements) if statements is not None else []
+        output = self._strip_host(self.statements(statements)) if statements is not None else []
         return output[0] if len(output) == 1 else (output if output else None)
 
     def expr_array_expression(self, node: Node) -> Any:
         statements = next((c for c in node.children if c.type == "statement_list"), None)
         if statements is None:
             return []
-        output: list[Any] = []
-        for statement in self.named(statements):
-            result = self.statement(statement)
-            output.extend(result)
-        return list(output)
+        return list(self._strip_host(self.statements(statements)))
 
     def expr_parenthesized_expression(self, node: Node) -> Any:
         inner = self.named(node)[0]
@@ -1049,7 +1236,21 @@ class Engine:
         owner = self.expression(owner_node)
         if static:
             return self.static_member(owner, member)
-        return get_property(owner, member)
+        return self.property(owner, member)
+
+    def property(self, owner: Any, member: str) -> Any:
+        """Member access; from PowerShell 3.0 on, a scalar has Count and Length 1 ($null 0) and a collection without
+        the member gives its items' values of it (member enumeration; about_Properties)."""
+        value = get_property(owner, member)
+        if value is not None or self.ps_version < 3:
+            return value
+        lower = member.lower()
+        if lower in ("count", "length") and not isinstance(owner, (list, PSCollection, CIDict)):
+            return 0 if owner is None else 1
+        if isinstance(owner, (list, PSCollection)) and not isinstance(owner, members.GroupCollection):
+            found = [v for item in owner for v in to_list(self.property(item, member))]
+            return found[0] if len(found) == 1 else (found or None)
+        return None
 
     def member_name(self, node: Node) -> str:
         """``.Name``, or a computed ``.$name`` / ``.($expression)``."""
@@ -1060,6 +1261,8 @@ class Engine:
 
     def static_member(self, owner: Any, member: str) -> Any:
         type_key = self.resolve_type(to_string(owner))
+        if type_key == "math" and member.lower() in members.MATH_PROPERTIES:
+            return members.MATH_PROPERTIES[member.lower()]
         handler = _STATIC_PROPERTIES.get((type_key, member.lower()))
         if handler is None and (type_key, member.lower()) in self.statics:
             return self.statics[(type_key, member.lower())]()
@@ -1076,15 +1279,42 @@ class Engine:
         args = self.argument_list(args_node)
         owner = self.expression(owner_node)
         if static:
-            type_key = self.resolve_type(to_string(owner))
-            handler = _STATIC_METHODS.get((type_key, member.lower()))
-            if handler is None and (type_key, member.lower()) in self.statics:
-                return self.statics[(type_key, member.lower())](*args)
-            if handler is None:
-                raise RuntimeError_(f"Method invocation failed because [{owner}] doesn't contain a method named '{member}'.",
-                                    error_id="MethodNotFound", category="InvalidOperation")
-            return handler(self, *args)
+            return self.call_static(owner, member, args)
         return self.call_method(owner, member, args)
+
+    def call_static(self, owner: Any, member: str, args: list[Any]) -> Any:
+        type_key = self.resolve_type(to_string(owner))
+        lower = member.lower()
+        handler = _STATIC_METHODS.get((type_key, lower))
+        if handler is None and type_key == "math":
+            function = members.MATH_METHODS.get(lower)
+            handler = (lambda engine, *a: function(*a)) if function is not None else None
+        if handler is None and type_key == "string":
+            handler = members.STRING_STATICS.get(lower)
+        if handler is None and type_key == "regex":
+            handler = members.REGEX_STATICS.get(lower)
+        if (type_key, lower) in members.NET4_ONLY and self.ps_version < 3:
+            handler = None  # PowerShell 2.0 runs on CLR 2.0, which lacks it
+        elif handler is None and lower == "new" and self.ps_version >= 5:
+            return self.convert(args[0] if len(args) == 1 else list(args), to_string(owner))
+        if handler is None and (type_key, lower) in self.statics:
+            return self.statics[(type_key, lower)](*args)
+        if handler is None:
+            if members.known_method(type_key, lower) and not ((type_key, lower) in members.NET4_ONLY and self.ps_version < 3):
+                raise self.lab_gap(f"the method [{to_string(owner)}]::{member}()")
+            if type_key not in known.STATIC_METHODS and lower != "new":
+                raise self.lab_gap(f"the method [{to_string(owner)}]::{member}() (or the type has no such method)")
+            raise self.method_not_found(f"[{self.full_type_name(type_key, to_string(owner))}]", member)
+        return handler(self, *args)
+
+    def full_type_name(self, type_key: str, written: str) -> str:
+        return _FULL_NAMES.get(type_key, written)
+
+    def method_not_found(self, owner_text: str, member: str) -> RuntimeError_:
+        # PowerShell 3.0 reworded 2.0's "doesn't contain" as "does not contain".
+        verb = "doesn't" if self.ps_version < 3 else "does not"
+        return RuntimeError_(f"Method invocation failed because {owner_text} {verb} contain a method named '{member}'.",
+                             error_id="MethodNotFound", category="InvalidOperation", target=member)
 
     def argument_list(self, node: Node | None) -> list[Any]:
         if node is None:
@@ -1096,11 +1326,20 @@ class Engine:
 
     def call_method(self, owner: Any, member: str, args: list[Any]) -> Any:
         lower = member.lower()
+        if owner is None:
+            raise RuntimeError_("You cannot call a method on a null-valued expression.", error_id="InvokeMethodOnNull",
+                                category="InvalidOperation")
         if isinstance(owner, PSObject) and member in owner.methods:
             return owner.methods[member](*args)
+        try:
+            return self._builtin_method(owner, lower, args)
+        except members.NoMember:
+            pass
         if lower == "tostring":
             if isinstance(owner, dt.datetime) and args:
-                return _format_datetime(owner, to_string(args[0]))
+                return composite.format_date(owner, to_string(args[0]))
+            if isinstance(owner, (int, float)) and not isinstance(owner, bool) and args:
+                return composite.format_number(owner, to_string(args[0]))
             return to_string(owner)
         if lower == "gettype":
             return PSObject("System.RuntimeType", {"FullName": type_name_of(owner), "Name": type_name_of(owner).rsplit(".", 1)[-1]},
@@ -1108,22 +1347,11 @@ class Engine:
         if lower == "equals" and args:
             return _equal(owner, args[0])
         if isinstance(owner, str):
-            method = _STRING_METHODS.get(lower)
+            method = members.STRING_METHODS.get(lower)
             if method is not None:
                 return method(owner, *args)
-        if isinstance(owner, CIDict):
-            if lower == "containskey":
-                return args[0] in owner
-            if lower == "add":
-                if args[0] in owner:
-                    raise RuntimeError_('Exception calling "Add" with "2" argument(s): "Item has already been added. '
-                                        f'Key in dictionary: \'{to_string(args[0])}\'"')
-                owner[args[0]] = args[1]
-                return None
-            if lower == "remove":
-                if args[0] in owner:
-                    del owner[args[0]]
-                return None
+            if lower in known.STRING_METHODS:
+                raise self.lab_gap(f"the method System.String.{member}()")
         if isinstance(owner, PSEnumerator):
             if lower == "movenext":
                 return owner.move_next()
@@ -1133,19 +1361,39 @@ class Engine:
         if isinstance(owner, (list, PSCollection)):
             if lower == "contains":
                 return any(_equal(item, args[0]) for item in owner)
+        if isinstance(owner, (str, int, float, bool, list, CIDict, dt.datetime, dt.timedelta, ScriptBlock)) or (
+                isinstance(owner, PSObject) and owner.type_name in _PLAIN_OBJECTS):
+            raise self.method_not_found(f"[{type_name_of(owner)}]", member)
+        raise self.lab_gap(f"the method {member}() of [{type_name_of(owner)}] (or the type has no such method)")
+
+    def _builtin_method(self, owner: Any, lower: str, args: list[Any]) -> Any:
+        """Methods of hashtables, dates, script blocks and (from 4.0) arrays' ForEach/Where; NoMember otherwise."""
+        if isinstance(owner, CIDict):
+            return members.hashtable_method(owner, lower, args)
         if isinstance(owner, dt.datetime):
-            if lower == "adddays":
-                return owner + dt.timedelta(days=float(to_number(args[0])))
-            if lower == "subtract":
-                return owner - args[0]
-        raise RuntimeError_(
-            f"Method invocation failed because [{type_name_of(owner)}] doesn't contain a method named '{member}'.",
-            error_id="MethodNotFound", category="InvalidOperation", target=member)
+            return members.datetime_method(owner, lower, args)
+        if isinstance(owner, ScriptBlock):
+            return members.script_block_method(self, owner, lower, args)
+        if lower in ("foreach", "where") and self.ps_version >= 4 and args and isinstance(args[0], ScriptBlock):
+            # The ForEach and Where methods of PowerShell 4.0 (about_Arrays); a scalar behaves as a one-item array.
+            if lower == "where" and len(args) > 1:
+                raise self.lab_gap("the mode argument of the Where() method")
+            output: list[Any] = []
+            for item in ([] if owner is None else _enumerate(owner)):
+                result = self.invoke_block(args[0], [item], item, bind_underscore=True)
+                if lower == "foreach":
+                    output.extend(result)
+                elif is_true(result):
+                    output.append(item)
+            return output
+        raise members.NoMember()
 
     def expr_element_access(self, node: Node) -> Any:
         named = self.named(node)
         owner = self.expression(named[0])
         index = self.expression(named[1])
+        if hasattr(owner, "ps_index"):
+            return owner.ps_index(index)
         if isinstance(owner, CIDict):
             return owner.get(index)
         if isinstance(owner, (list, str, bytes)):
@@ -1179,32 +1427,65 @@ class Engine:
                 return self.convert(left, to_string(right))
             except RuntimeError_:
                 return None
-        case_sensitive = operator.startswith("-c")
-        base = "-" + operator[2:] if operator[1] in "ic" and operator[2:] in _COMPARISONS else operator
-        function = _COMPARISONS.get(base[1:])
-        if function is None:
-            raise RuntimeError_(f"The lab's PowerShell engine does not implement the operator '{operator}'.")
+        # -ceq is case-sensitive, -ieq and -eq are not (about_Comparison_Operators); -contains starts with "-c" too.
+        prefixed = operator[1] in "ic" and operator[2:] in _COMPARISONS
+        case_sensitive = prefixed and operator[1] == "c"
+        base = "-" + operator[2:] if prefixed else operator
+        if base[1:] not in _COMPARISONS:
+            raise self.lab_gap(f"the operator '{operator}'")
         if base in ("-contains", "-notcontains"):
-            found = any(function is not None and _compare_one("eq", item, right, case_sensitive) for item in to_list(left))
+            found = any(_compare_one("eq", item, right, case_sensitive) for item in to_list(left))
             return found if base == "-contains" else not found
         if base in ("-in", "-notin"):
             found = any(_compare_one("eq", right_item, left, case_sensitive) for right_item in to_list(right))
             return found if base == "-in" else not found
         if base == "-replace":
-            pattern, replacement = (right + [""])[:2] if isinstance(right, list) else (right, "")
-            flags = 0 if case_sensitive else re.I
-            replacement_text = re.sub(r"\$(\d)", r"\\\1", to_string(replacement))
-            return re.sub(to_string(pattern), replacement_text, to_string(left), flags=flags)
+            pattern, replacement = (list(right) + [""])[:2] if isinstance(right, list) else (right, "")
+            compiled = regexes.compile_pattern(to_string(pattern), not case_sensitive)
+            if isinstance(left, (list, PSCollection)):
+                return [compiled.replace(to_string(item), to_string(replacement)) for item in left]
+            return compiled.replace(to_string(left), to_string(replacement))
         if base == "-split":
-            flags = 0 if case_sensitive else re.I
-            return re.split(to_string(right), to_string(left), flags=flags)
+            return self.split(left, right, case_sensitive)
         if base == "-join":
             return to_string(right).join(to_string(item) for item in to_list(left))
         if base == "-f":
-            return _format_operator(to_string(left), to_list(right))
+            return self.format(left, right)
         if isinstance(left, (list, PSCollection)):
-            return [item for item in left if _compare_one(base[1:], item, right, case_sensitive, self)]
+            # A collection on the left filters: the items for which the comparison is true, and no $Matches.
+            return [item for item in left if _compare_one(base[1:], item, right, case_sensitive)]
         return _compare_one(base[1:], left, right, case_sensitive, self)
+
+    def split(self, left: Any, right: Any, case_sensitive: bool) -> list[str]:
+        """-split (about_Split): a regular expression, an optional maximum number of substrings, and SimpleMatch."""
+        parts = list(right) if isinstance(right, list) else [right]
+        pattern, limit, options = to_string(parts[0]), int(to_number(parts[1])) if len(parts) > 1 else 0, parts[2:] if len(parts) > 2 else []
+        if isinstance(parts[0], ScriptBlock):
+            raise self.lab_gap("a script block as the delimiter of -split")
+        option_text = ",".join(to_string(o) for o in options).lower()
+        if "simplematch" in option_text:
+            pattern = regexes.escape(pattern)
+        compiled = regexes.compile_pattern(pattern, not case_sensitive and "ignorecase" not in option_text or "ignorecase" in option_text)
+        output: list[str] = []
+        for item in to_list(left):
+            text = to_string(item)
+            if limit > 0:
+                output.extend(p if p is not None else "" for p in compiled.compiled.split(text, maxsplit=limit - 1))
+            else:
+                output.extend(compiled.split(text))
+        return output
+
+    def format(self, template: Any, args: Any) -> str:
+        try:
+            return composite.composite(to_string(template), to_list(args) if isinstance(args, list) else [args], to_string)
+        except composite.FormatError:
+            message = ("Index (zero based) must be greater than or equal to zero and less than the size of the argument list."
+                       if re.search(r"\{\d", to_string(template)) else "Input string was not in a correct format.")
+            error = RuntimeError_(f'Error formatting a string: {message}.' if not message.endswith(".") else
+                                  f"Error formatting a string: {message}", error_id="FormatError", category="InvalidOperation",
+                                  target=to_string(template))
+            error.inner_type = "System.FormatException"
+            raise error from None
 
     def is_type(self, value: Any, type_name: str) -> bool:
         key = type_name.lower()
@@ -1254,7 +1535,7 @@ class Engine:
     expr_multiplicative_argument_expression = expr_additive_expression
 
     def expr_format_expression(self, node: Node) -> Any:
-        return _format_operator(to_string(self.expression(node.children[0])), to_list(self.expression(node.children[2])))
+        return self.format(self.expression(node.children[0]), self.expression(node.children[2]))
 
     def expr_range_expression(self, node: Node) -> Any:
         start = int(to_number(self.expression(node.children[0])))
@@ -1286,6 +1567,10 @@ class Engine:
             if isinstance(left, str):
                 return left * int(to_number(right))
             return to_number(left) * to_number(right)
+        if operator in ("/", "%") and to_number(right) == 0:
+            error = RuntimeError_("Attempted to divide by zero.", error_id="RuntimeException", category="NotSpecified")
+            error.inner_type = "System.DivideByZeroException"
+            raise error
         if operator == "/":
             result = to_number(left) / to_number(right)
             return int(result) if result == int(result) else result
@@ -1348,7 +1633,21 @@ def _Version(number: float) -> PSObject:
                     display=["Major", "Minor", "Build", "Revision"], text=f"{major}.{minor}")
 
 
+_STATEMENTS = {kind: kind for kind in (
+    "if_statement", "foreach_statement", "for_statement", "while_statement", "do_statement", "switch_statement",
+    "try_statement")} | {"pipeline": "pipeline_statement", "flow_control_statement": "flow_control"}
+
 _NO_VALUE = object()
+
+
+class LabGap(RuntimeError_):
+    """Something PowerShell may do that the lab does not emulate: it ends the script, and no catch or trap takes it,
+    so a script never goes on from a lab gap as if PowerShell had answered."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, error_id="OwaLabNotEmulated", category="NotImplemented",
+                         exception_type="OwaLab.NotEmulatedException")
+        self.script_terminating = True
 
 
 class _Attached:
@@ -1391,9 +1690,39 @@ def _cmdlet_class(name: str) -> str:
     return "Microsoft.PowerShell.Commands." + name.replace("-", "") + "Command"
 
 
-def _type_matches(exception_type: str, name: str) -> bool:
+def _type_matches(exception_type: str, name: str, inner_type: str = "") -> bool:
     name = name.lower()
-    return exception_type.lower().endswith(name) or name in ("exception", "system.exception")
+    if not name.startswith("system.") and "." in name:
+        name = "system." + name
+    for start in (exception_type, inner_type):
+        current = start
+        while current:
+            if current.lower() == name or current.lower().endswith("." + name):
+                return True
+            current = _BASE_TYPES.get(current.rsplit(".", 1)[-1], "")
+    return name in ("exception", "system.exception")
+
+
+# The base classes of the exceptions the lab raises, so that "catch [Base]" takes a derived one (.NET reference pages).
+_BASE_TYPES = {
+    "ParameterBindingException": "System.Management.Automation.RuntimeException",
+    "ParameterBindingArgumentTransformationException": "System.Management.Automation.ParameterBindingException",
+    "ParameterBindingValidationException": "System.Management.Automation.ParameterBindingException",
+    "CommandNotFoundException": "System.Management.Automation.RuntimeException",
+    "MethodInvocationException": "System.Management.Automation.MethodException",
+    "MethodException": "System.Management.Automation.RuntimeException",
+    "ItemNotFoundException": "System.Management.Automation.SessionStateException",
+    "SessionStateException": "System.Management.Automation.RuntimeException",
+    "ActionPreferenceStopException": "System.Management.Automation.RuntimeException",
+    "RuntimeException": "System.SystemException",
+    "FileNotFoundException": "System.IO.IOException", "DirectoryNotFoundException": "System.IO.IOException",
+    "IOException": "System.SystemException", "ArgumentOutOfRangeException": "System.ArgumentException",
+    "ArgumentNullException": "System.ArgumentException", "ArgumentException": "System.SystemException",
+    "UnauthorizedAccessException": "System.SystemException", "InvalidOperationException": "System.SystemException",
+    "FormatException": "System.SystemException", "DivideByZeroException": "System.ArithmeticException",
+    "ArithmeticException": "System.SystemException", "WriteErrorException": "System.SystemException",
+    "SystemException": "System.Exception",
+}
 
 
 def _drain(enumerator: PSEnumerator):
@@ -1467,17 +1796,13 @@ def _coerce_pair(left: Any, right: Any) -> tuple[Any, Any]:
 
 def _compare_one(operator: str, left: Any, right: Any, case_sensitive: bool = False, engine: Engine | None = None) -> bool:
     if operator in ("like", "notlike"):
-        pattern = to_string(right)
-        text = to_string(left)
-        if not case_sensitive:
-            pattern, text = pattern.lower(), text.lower()
-        matched = fnmatch.fnmatchcase(text, pattern.replace("[", "[[]") if "[" in pattern and "]" not in pattern else pattern)
+        matched = wildcard(to_string(right), case_sensitive).fullmatch(to_string(left)) is not None
         return matched if operator == "like" else not matched
     if operator in ("match", "notmatch"):
-        found = re.search(to_string(right), to_string(left), 0 if case_sensitive else re.I)
+        compiled = regexes.compile_pattern(to_string(right), not case_sensitive)
+        found = compiled.search(to_string(left))
         if engine is not None and found:
-            engine.scope.assign("Matches", CIDict([(0, found.group(0))] + [(i + 1, g) for i, g in enumerate(found.groups())]
-                                                  + list(found.groupdict().items())))
+            engine.scope.assign("Matches", compiled.matches_table(found))
         return bool(found) if operator == "match" else not found
     if left is None or right is None:
         if operator == "eq":
@@ -1505,6 +1830,34 @@ def _compare_one(operator: str, left: Any, right: Any, case_sensitive: bool = Fa
 _COMPARISONS: dict[str, Any] = {name: True for name in (
     "eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match", "notmatch", "contains", "notcontains",
     "in", "notin", "replace", "split", "join", "f")}
+
+
+def wildcard(pattern: str, case_sensitive: bool = False) -> Any:
+    """about_Wildcards: * any run, ? one character, [abc] and [a-z] one of a set; a backtick makes the next literal."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "`" and index + 1 < len(pattern):
+            out.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        elif char == "[":
+            end = pattern.find("]", index + 1)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                body = pattern[index + 1:end]
+                out.append("[" + "".join("\\" + c if c in "\\^[" else c for c in body) + "]")
+                index = end
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return re.compile("".join(out), re.S | (0 if case_sensitive else re.I))
 
 
 def _format_operator(template: str, args: list[Any]) -> str:
@@ -1600,6 +1953,12 @@ def _encoding(codec: str, name: str) -> PSObject:
         "GetString": lambda data: _to_bytes(data).decode(codec, errors="replace"),
     })
 
+
+# Objects with no methods beyond those of System.Object, whose missing method is PowerShell's own MethodNotFound.
+_PLAIN_OBJECTS = {"System.Management.Automation.PSCustomObject", "System.Collections.DictionaryEntry",
+                  "System.Text.RegularExpressions.Match", "System.Text.RegularExpressions.Group"}
+_FULL_NAMES = {"math": "System.Math", "string": "System.String", "regex": "System.Text.RegularExpressions.Regex",
+               "datetime": "System.DateTime", "int": "System.Int32", "convert": "System.Convert"}
 
 _BUILTIN_TYPES = {
     "string", "bool", "boolean", "int", "int32", "int64", "long", "double", "decimal", "float", "byte", "char", "array",

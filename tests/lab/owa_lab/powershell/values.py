@@ -22,6 +22,12 @@ class RuntimeError_(Exception):
         self.target = target
         self.command = command
         self.position = ""
+        # throw, and an error under -ErrorAction Stop, end the script; any other terminating error ends its statement.
+        self.script_terminating = False
+
+
+class HostText(str):
+    """What Write-Host wrote: it goes to the host (the console, or a PSRP host call), not to the output stream."""
 
 
 class ParseError(Exception):
@@ -250,13 +256,26 @@ def format_date(value: dt.datetime) -> str:
         "AM" if value.hour < 12 else "PM")
 
 
+def _double(value: float) -> str:
+    """Double.ToString(): the shortest of 15 significant digits, E+XX past 1E15 (.NET "G15" in en-US)."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    text = format(value, ".15g")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return mantissa + "E" + exponent[0] + exponent[1:].rjust(2, "0")
+    return text
+
+
 def to_string(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, float):
-        return repr(value).rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+        return _double(value)
     if isinstance(value, dt.datetime):
         return format_date(value)
     if isinstance(value, dt.timedelta):
