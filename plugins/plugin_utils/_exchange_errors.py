@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 
@@ -48,3 +49,16 @@ def translate(error: t.Mapping[str, t.Any], server: str) -> ExchangeError:
     if "ParameterBinding" in exception or "ArgumentTransformation" in exception:
         return ExchangeError("Exchange on %s rejected a parameter: %s" % (server, message), "rejected", message)
     return ExchangeError("Exchange on %s failed: %s" % (server, message or "(no message)"), kind, message)
+
+
+# A codec's own words name the character it could not encode and where: of a password, that is part of it.
+_CODEC_DETAIL = re.compile(r"""codec can't (en|de)code (?:character|byte)s? (?:(?:'[^']*'|"[^"]*"|\S+) )?in position \d+(?:-\d+)?(?:: [^,;\n]*)?""")
+MASK = "********"
+
+
+def without_secrets(message: str, secrets: t.Iterable[str]) -> str:
+    """``message`` with every secret masked and no codec detail that could show a character of one."""
+    text = _CODEC_DETAIL.sub(lambda match: "codec can't %scode a character (not shown: it may be part of a credential)" % match.group(1), message)
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text

@@ -76,16 +76,18 @@ def clixml_errors(stderr: str) -> t.List[str]:
     if not text.startswith("#< CLIXML"):
         return [line for line in text.splitlines() if line.strip()]
     lines: t.List[str] = []
-    # Each <Objs> document is found with str.find, in linear time whatever the server sends.
+    # Each <Objs> document is found with str.find and str.rfind over disjoint stretches of the text, so the time grows
+    # with its length whatever a server sends (a regex such as <Objs .*?</Objs> rescans to the end from every unfinished
+    # document: quadratic). A document is the last <Objs before its </Objs>; an unfinished one before it is skipped.
     position = 0
     while True:
-        start = text.find("<Objs", position)
-        if start < 0:
-            break
-        end = text.find("</Objs>", start)
+        end = text.find("</Objs>", position)
         if end < 0:
             break
+        start = text.rfind("<Objs", position, end)
         position = end + len("</Objs>")
+        if start < 0:
+            continue
         try:
             root = ET.fromstring(text[start:position])
         except ET.ParseError:

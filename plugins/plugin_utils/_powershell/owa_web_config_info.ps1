@@ -1,6 +1,8 @@
-# owa_web_config_info: the OWA web.config whole (the controller parses the XML). Needs no Exchange snap-in.
+# owa_web_config_info: the OWA web.config whole (the controller parses the XML), when it is at most $MaxBytes long.
+# Needs no Exchange snap-in.
 param(
-    [string]$Path
+    [string]$Path,
+    [int]$MaxBytes
 )
 if ($Path -eq '') {
     # A WinRM service started before Exchange setup hands its shells the environment it started with, without
@@ -20,8 +22,21 @@ if ($Path -eq '') {
 Out-OwaImField 'web_config' 'path' $Path
 if (Test-Path -LiteralPath $Path -PathType Leaf) {
     Out-OwaImField 'web_config' 'exists' $true
+    # Measured before it is read: an OWA web.config is tens of kilobytes, and a file far larger is not one to load.
+    $owaImLength = (Get-Item -LiteralPath $Path).Length
+    Out-OwaImField 'web_config' 'length' ([string]$owaImLength)
+    if ($owaImLength -gt $MaxBytes) {
+        Out-OwaImError 'too_large' ([string]$owaImLength) $null $null
+        exit 3
+    }
     # Read as UTF-8 (a BOM, if any, still decides): without -Encoding, Windows PowerShell reads a file that has no BOM
     # in the ANSI code page, which garbles any non-ASCII character of a UTF-8 web.config.
-    Out-OwaImField 'web_config' 'text' ([string]::Join("`n", @(Get-Content -LiteralPath $Path -Encoding UTF8)))
+    $owaImText = [string]::Join("`n", @(Get-Content -LiteralPath $Path -Encoding UTF8))
+    # The file may have grown since it was measured: what goes back stays within the limit all the same.
+    if ($owaImText.Length -gt $MaxBytes) {
+        Out-OwaImError 'too_large' ([string]$owaImText.Length) $null $null
+        exit 3
+    }
+    Out-OwaImField 'web_config' 'text' $owaImText
 }
 else { Out-OwaImField 'web_config' 'exists' $false }
