@@ -10,11 +10,14 @@ SANITY := build/sanity/ansible_collections/exchange/owa_im
 TEST_HOME := $(CURDIR)/build/home
 PIP_WHEEL := build/wheels/pip-24.2-py3-none-any.whl
 LAB_STATE := .owa-lab/demo
+# Debian packages the tests need (bindep.txt, profile "test"): compilers and MIT Kerberos headers for gssapi, krb5 and
+# pykerberos, kinit, and the KDC of the lab's realm. Installed with apt-get, as root, when missing.
+TEST_DEBS := $(shell awk '!/^\#/ && /\[([^]]* )?test[] ]/ && !/platform:rpm/ {print $$1}' bindep.txt)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv collection sanity-tree demo test bench lint ruff ansible-lint sanity units integration molecule clean
+.PHONY: venv system-packages collection sanity-tree demo test bench lint ruff ansible-lint sanity units integration molecule clean
 
-$(VENV)/bin/owa-lab: requirements.txt tests/requirements.txt tests/lab/pyproject.toml
+$(VENV)/bin/owa-lab: requirements.txt tests/requirements.txt tests/lab/pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r tests/requirements.txt
@@ -22,6 +25,14 @@ $(VENV)/bin/owa-lab: requirements.txt tests/requirements.txt tests/lab/pyproject
 	touch $@
 
 venv: $(VENV)/bin/owa-lab
+
+system-packages:
+	@command -v dpkg-query >/dev/null || { echo "make: not a Debian system; install the equivalents of: $(TEST_DEBS)"; exit 0; }; \
+	missing=$$(for deb in $(TEST_DEBS); do dpkg-query -W -f='$${Status}\n' $$deb 2>/dev/null | grep -q '^install ok installed' || echo $$deb; done); \
+	[ -z "$$missing" ] && exit 0; \
+	[ "$$(id -u)" = 0 ] || { echo "make: as root, run: apt-get install" $$missing >&2; exit 1; }; \
+	echo "make: installing" $$missing; \
+	export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends $$missing
 
 collection:
 	mkdir -p build/ansible_collections/exchange

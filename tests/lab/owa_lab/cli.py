@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from . import organisation
+from . import kerberos, organisation
 from .store import Store
 
 DEFAULT_STATE = ".owa-lab"
@@ -66,9 +66,14 @@ def up(args: argparse.Namespace) -> int:
     if args.seed:
         for line in organisation.apply_seed(store, yaml.safe_load(Path(args.seed).read_text(encoding="utf-8")) or {}):
             print(f"seeded {line}")
+    try:
+        env = kerberos.prepare(store, args.auth)
+    except RuntimeError as error:
+        print(f"owa-lab: {error}", file=sys.stderr)
+        return 1
     log = open(state / "daemon.log", "ab")
     process = subprocess.Popen([sys.executable, "-m", "owa_lab.daemon", "--state", str(state)], stdout=log, stderr=log,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+                               stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     with store.edit("lab.json") as data:
         data["pid"] = process.pid
     deadline = time.time() + 120
@@ -77,19 +82,24 @@ def up(args: argparse.Namespace) -> int:
             break
         if process.poll() is not None:
             print(f"owa-lab: the lab failed to start; see {state / 'daemon.log'}", file=sys.stderr)
+            kerberos.stop(store)
             return 1
         time.sleep(0.1)
     else:
         print("owa-lab: the lab did not become ready in 120 s", file=sys.stderr)
+        kerberos.stop(store)
         return 1
     inventory = Path(args.inventory) if args.inventory else state / "inventory.yml"
-    write_inventory(store, inventory, args.connection)
+    write_inventory(store, inventory, args.connection, args.auth)
     print(f"owa-lab: {args.servers} CAS server(s), Exchange {args.version}, up in {time.time() - started:.1f} s; "
           f"inventory {inventory}")
+    if args.auth == "kerberos":
+        print(f"owa-lab: Kerberos realm {store.lab()['kerberos']['realm']}; before ansible-playbook: "
+              f"export KRB5_CONFIG={store.lab()['kerberos']['krb5_conf']}")
     return 0
 
 
-def write_inventory(store: Store, path: Path, connection: str = "winrm") -> None:
+def write_inventory(store: Store, path: Path, connection: str = "winrm", auth: str = "ntlm") -> None:
     lab = store.lab()
     directory = store.directory()
     hosts: dict[str, Any] = {}
@@ -111,6 +121,10 @@ def write_inventory(store: Store, path: Path, connection: str = "winrm") -> None
             "ansible_psrp_auth": "ntlm", "ansible_psrp_protocol": "https", "ansible_psrp_cert_validation": "validate",
             "ansible_psrp_ca_cert": str(store.path("tls", "ca.pem").resolve()),
         }
+    auth_vars, host_auth_vars = kerberos.inventory_vars(store, connection, auth)
+    connection_vars.update(auth_vars)
+    for fqdn, extra in host_auth_vars.items():
+        hosts[fqdn].update(extra)
     inventory = {"all": {"children": {"cas_servers": {"hosts": hosts, "vars": {
         **connection_vars, "owa_lab_state": str(store.root.resolve()),
         # A folder on this machine (the Ansible controller) with the installers an administrator downloaded.
@@ -141,6 +155,7 @@ def down(args: argparse.Namespace) -> int:
             time.sleep(0.05)
         if _pid_alive(int(pid)):
             os.kill(int(pid), signal.SIGKILL)
+    kerberos.stop(store)
     with store.edit("lab.json") as data:
         data["pid"] = None
         data["ready"] = False
@@ -259,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="how long OWA answers 503 after its worker process starts (the first request after a reset)")
     p.add_argument("--hung-seconds", type=float, default=2.0,
                    help="how long the lab waits for a program that on Windows would never end (a setup dialog) before it says so")
+    p.add_argument("--auth", choices=kerberos.AUTH_CHOICES, default="ntlm",
+                   help="how the inventory logs on: ntlm; kerberos (starts the lab's realm and KDC); credssp (enabled on the "
+                        "servers' WinRM service)")
     p.add_argument("--connection", choices=["winrm", "psrp"], default="winrm",
                    help="the Ansible connection the inventory uses: winrm (pywinrm) or psrp (pypsrp, PowerShell remoting)")
     p.set_defaults(run=up)

@@ -32,9 +32,10 @@ def is_unc(path: str) -> bool:
 
 
 # Authentication whose credentials the server cannot pass on to a file server (the second hop): an NTLM network logon
-# holds no password or ticket to sign in elsewhere with, and Basic works with local accounts only. Kerberos with
-# delegation and CredSSP could, but the lab has neither (see tests/lab/README.md, "The second hop").
-NO_DELEGATION = ("ntlm", "basic")
+# holds no password or ticket to sign in elsewhere with, nor does a Kerberos logon whose client delegated no ticket,
+# and Basic works with local accounts only. Kerberos with a delegated ticket ("kerberos-delegated") and CredSSP can
+# (see the listener's session_auth and tests/lab/README.md, "The second hop").
+NO_DELEGATION = ("ntlm", "basic", "kerberos")
 
 
 def unc_denied(session: Session, path: str) -> bool:
@@ -136,6 +137,8 @@ def write(session: Session, path: str, content: Any) -> None:
         files = host.setdefault("files", {})
         files.pop(_find(files, path) or "", None)
         files[normalise(path)] = content
+    # In the log, so that what a script wrote can be ordered against what it changed (a backup before the change).
+    session.store.log(session.server, "file-write", path=normalise(path))
 
 
 def append(session: Session, path: str, lines: list[str]) -> None:

@@ -1,8 +1,10 @@
-"""A CAS's WinRM listener: HTTP(S), NTLM or Basic authentication, WinRM message encryption.
+"""A CAS's WinRM listener: HTTP(S); NTLM, Kerberos, CredSSP or Basic authentication; WinRM message encryption.
 
-NTLM is accepted by pyspnego's acceptor against the lab's user file; after the handshake the
-same context seals and unseals messages when the client encrypts over HTTP, as pywinrm does.
-Kerberos and CredSSP need a domain controller, which the lab does not have.
+pyspnego's acceptors authenticate: NTLM against the lab's user file, Kerberos with gssapi against the realm's keytab
+(owa_lab.kerberos; each server accepts tickets for its own HTTP SPN only), CredSSP (MS-CSSP) with its TLS channel and
+an inner NTLM or Kerberos exchange, once the service allows it (Enable-WSManCredSSP -Role Server). After the
+handshake the same context seals and unseals messages when the client encrypts over HTTP (MS-WSMV 2.2.9.1).
+How a session authenticated decides what it can reach beyond the server (the second hop): see ``session_auth``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from typing import Any
 
 import spnego
+from spnego import ContextReq
 
 from .exchange.cmdlets import Session
 from .exchange.versions import VERSIONS
@@ -28,7 +31,26 @@ from .windows import iis_available
 from .wsman import DropReply, Fault, ShellService, fault_envelope
 
 BOUNDARY = b"--Encrypted Boundary"
-PROTOCOL = b"application/HTTP-SPNEGO-session-encrypted"
+# MS-WSMV 2.2.9.1: the protocol of an encrypted message names how the session authenticated.
+PROTOCOLS = {"negotiate": b"application/HTTP-SPNEGO-session-encrypted", "kerberos": b"application/HTTP-Kerberos-session-encrypted",
+             "credssp": b"application/HTTP-CredSSP-session-encrypted"}
+# MS-WSMV 2.2.9.1.3: CredSSP encrypts at most 16 KiB per part; a longer message is multipart/x-multi-encrypted.
+CREDSSP_CHUNK = 16384
+KRB5_OID_DER = bytes.fromhex("06092a864886f712010202")  # 1.2.840.113554.1.2.2, the Kerberos V5 GSS-API mechanism
+
+
+def session_auth(scheme: str, context: Any) -> str:
+    """How a completed WinRM logon is known to the server's processes (the Session's ``auth``).
+
+    What each can reach beyond the server: an NTLM network logon holds no credential to pass on; Kerberos holds one only
+    when the client delegated its TGT (a forwardable ticket forwarded: the context's delegate flag, GSS_C_DELEG_FLAG),
+    "kerberos-delegated", else "kerberos"; CredSSP always has the user's password (MS-CSSP 3.1.5: TSCredentials).
+    """
+    if scheme == "credssp":
+        return "credssp"
+    if context.negotiated_protocol == "kerberos":
+        return "kerberos-delegated" if context.context_attr & ContextReq.delegate else "kerberos"
+    return "ntlm"
 
 
 class CasServer:
@@ -38,6 +60,12 @@ class CasServer:
         self.store = store
         self.name = name
         self.credentials = credentials
+        self.fqdn = store.directory()["servers"][name]["fqdn"]
+        # The WinRM service's authentication settings (winrm get winrm/config/service/auth): Kerberos needs the realm,
+        # CredSSP is off unless Enable-WSManCredSSP -Role Server ran (MS-WSMV 2.2.4.34, ServiceAuthType: default false).
+        service_auth = store.lab().get("winrm_service_auth", {})
+        self.kerberos = bool(service_auth.get("kerberos"))
+        self.credssp = bool(service_auth.get("credssp"))
         self.shells = ShellService(name, self._run)
         self.psrp = PsrpService(name, self._psrp_session)  # PowerShell remoting (MS-PSRP) on the same endpoint
         self.listeners: list[_Listener] = []
@@ -135,8 +163,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.context: Any = None
+        self.scheme: str = ""  # the HTTP authentication scheme of this connection's logon, lower case
         self.user: str | None = None
         self.auth: str = ""
+        self.reply_token: str | None = None  # the acceptor's last token, sent with the next answer (mutual authentication)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         return
@@ -145,6 +175,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        if self.reply_token is not None and status != 401:
+            # Kerberos mutual authentication: the AP-REP comes back with the answer that completes the logon (RFC 4559).
+            self.send_header("WWW-Authenticate", self.reply_token)
+            self.reply_token = None
         self.send_header("Content-Length", str(len(body)))
         if close:
             self.send_header("Connection", "close")
@@ -182,9 +216,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self._authenticate(body):
             return
         content_type = self.headers.get("Content-Type", "")
-        encrypted = "multipart/encrypted" in content_type
+        encrypted = content_type.startswith(("multipart/encrypted", "multipart/x-multi-encrypted"))
         if encrypted:
             try:
+                if f'protocol="{self._protocol().decode()}"' not in content_type:
+                    raise ValueError("encrypted with another protocol than the session authenticated with")
                 body = self._unseal(body)
             except Exception:
                 self._send(400, close=True)
@@ -215,24 +251,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 pass
             return
         if encrypted:
+            kind = "multipart/x-multi-encrypted" if self.scheme == "credssp" and len(reply) > CREDSSP_CHUNK else "multipart/encrypted"
             self._send(status, self._seal(reply), {
-                "Content-Type": f'multipart/encrypted;protocol="{PROTOCOL.decode()}";boundary="Encrypted Boundary"'})
+                "Content-Type": f'{kind};protocol="{self._protocol().decode()}";boundary="Encrypted Boundary"'})
         else:
             self._send(status, reply, {"Content-Type": "application/soap+xml;charset=UTF-8"})
 
     # ----- authentication ------------------------------------------------------------------------
-    def _challenge(self, token: bytes | None = None, scheme: str = "Negotiate") -> None:
-        if token:
-            headers = {"WWW-Authenticate": f"{scheme} {base64.b64encode(token).decode()}"}
-        else:
-            headers = {"WWW-Authenticate": "Negotiate"}
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", "Negotiate")
-            self.send_header("WWW-Authenticate", "Basic realm=\"WSMAN\"")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self._send(401, b"", headers)
+    def _challenge(self, close: bool = False) -> None:
+        # A 401 names every scheme the service accepts, one header each, as WinRM answers.
+        cas = self.server.cas
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", "Negotiate")
+        if cas.kerberos:
+            self.send_header("WWW-Authenticate", "Kerberos")
+        if cas.credssp:
+            self.send_header("WWW-Authenticate", "CredSSP")
+        self.send_header("WWW-Authenticate", "Basic realm=\"WSMAN\"")
+        self.send_header("Content-Length", "0")
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
 
     def _authenticate(self, body: bytes) -> bool:
         cas = self.server.cas
@@ -255,26 +295,51 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 cas.store.log(cas.name, "auth-failure", user=user, auth="basic")
                 self._send(401, b"", {"WWW-Authenticate": "Basic realm=\"WSMAN\""}, close=True)
                 return False
-            self.user, self.auth = user, "basic"
+            self.user, self.auth, self.scheme = user, "basic", "basic"
             return True
-        if scheme_lower in ("negotiate", "ntlm"):
+        if scheme_lower not in ("negotiate", "ntlm", "kerberos", "credssp"):
+            self._challenge()
+            return False
+        try:
             token = base64.b64decode(value.strip())
-            if self.context is None or self.context.complete:
-                self.context = spnego.server(protocol="ntlm")
-            try:
-                out = self.context.step(token)
-            except Exception:
-                cas.store.log(cas.name, "auth-failure", auth="ntlm")
-                self.context = None
-                self._send(401, b"", {"WWW-Authenticate": "Negotiate"}, close=True)
-                return False
-            if not self.context.complete:
-                self._challenge(out, scheme)
-                return False
-            self.user, self.auth = self.context.client_principal or "administrator", "ntlm"
-            return True
-        self._challenge()
-        return False
+            if self.context is None or self.context.complete or self.scheme != scheme_lower:
+                self.context, self.scheme = self._acceptor(scheme_lower, token), scheme_lower
+            out = self.context.step(token)
+            if self.context.complete and scheme_lower == "credssp" and self.context.get_extra_info("client_credential") is None:
+                raise ValueError("the CredSSP client sent no credentials")  # a failed inner logon ends without them
+        except Exception as error:
+            cas.store.log(cas.name, "auth-failure", auth=scheme_lower, reason=str(error)[:300])
+            self.context = None
+            self._challenge(close=True)
+            return False
+        if not self.context.complete:
+            # CredSSP's TLS handshake may have nothing to send yet; the client still waits for a CredSSP header.
+            self._send(401, b"", {"WWW-Authenticate": f"{scheme} {base64.b64encode(out or b'').decode()}".strip()})
+            return False
+        if out:
+            self.reply_token = f"{scheme} {base64.b64encode(out).decode()}"
+        self.user = self.context.client_principal or "administrator"
+        self.auth = session_auth(scheme_lower, self.context)
+        return True
+
+    def _acceptor(self, scheme: str, token: bytes) -> Any:
+        """A new acceptor for the first token of a logon; ValueError when the service does not take it."""
+        cas = self.server.cas
+        if scheme == "credssp":
+            if not cas.credssp:
+                raise ValueError("CredSSP is not enabled on the WinRM service (Enable-WSManCredSSP -Role Server)")
+            return spnego.server(protocol="credssp", hostname=cas.fqdn, service="HTTP")
+        if token.startswith(b"NTLMSSP\x00") and scheme != "kerberos":
+            return spnego.server(protocol="ntlm")
+        if token[:1] == b"\x60" and KRB5_OID_DER in token[:20]:
+            if not cas.kerberos:
+                raise ValueError("a Kerberos ticket, but the lab has no realm (owa-lab up --auth kerberos)")
+            # Only this server's own SPN, as a computer account holds only its own keys.
+            return spnego.server(protocol="kerberos", credentials=spnego.CredentialCache(username=f"HTTP@{cas.fqdn}"))
+        raise ValueError("a token the lab does not accept (SPNEGO-wrapped Negotiate is not emulated)")
+
+    def _protocol(self) -> bytes:
+        return PROTOCOLS.get(self.scheme, PROTOCOLS["negotiate"])
 
     # ----- message encryption (MS-WSMV 2.2.9.1) --------------------------------------------------
     def _unseal(self, body: bytes) -> bytes:
@@ -296,11 +361,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return message
 
     def _seal(self, message: bytes) -> bytes:
-        wrapped = self.context.wrap_winrm(message)
-        stream = struct.pack("<i", len(wrapped.header)) + wrapped.header + wrapped.data
-        return (BOUNDARY + b"\r\n\tContent-Type: " + PROTOCOL + b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
-                + str(len(message)).encode() + b"\r\n" + BOUNDARY + b"\r\n\tContent-Type: application/octet-stream\r\n"
-                + stream + BOUNDARY + b"--\r\n")
+        size = CREDSSP_CHUNK if self.scheme == "credssp" else max(len(message), 1)
+        sealed = b""
+        for start in range(0, max(len(message), 1), size):
+            chunk = message[start:start + size]
+            wrapped = self.context.wrap_winrm(chunk)
+            stream = struct.pack("<i", len(wrapped.header)) + wrapped.header + wrapped.data
+            sealed += (BOUNDARY + b"\r\n\tContent-Type: " + self._protocol() + b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
+                       + str(len(chunk)).encode() + b"\r\n" + BOUNDARY + b"\r\n\tContent-Type: application/octet-stream\r\n" + stream)
+        return sealed + BOUNDARY + b"--\r\n"
 
 
 class _DropConnection(Exception):

@@ -78,6 +78,10 @@ class LabClient:
         """Whether some powershell.exe output of ``server`` started with a UTF-8 byte order mark."""
         return any(e.get("stdout_bom") for e in self.log() if e["event"] == "exit" and e["server"] == server)
 
+    def realm_config(self) -> str:
+        """The krb5.conf of a lab started with --auth kerberos: KRB5_CONFIG for the clients that use its realm."""
+        return json.loads((self.state / "lab.json").read_text())["kerberos"]["krb5_conf"]
+
     def password(self) -> str:
         return yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["vars"]["ansible_password"]
 

@@ -55,9 +55,10 @@ def test_unc_paths_are_out_of_reach_without_delegation(tmp_path: Path) -> None:
     _out, err, _code = _ps(session, f"Get-Content '{share}'")
     assert b"is denied." in err
     assert process.run(session, f"msiexec /i {share} /qn", None, 437)[2] == 1619
-    # The same share from a session that could delegate (not one the lab's listener accepts; see the README) is read.
-    kerberos = Session(session.store, "CAS01", session.version, "kerberos", "administrator")
-    assert _ps(kerberos, f"Test-Path '{share}'")[0] == b"True\r\n"
+    # The same share from a session that delegates (Kerberos with a forwarded ticket, CredSSP) is read; from Kerberos
+    # without a delegated ticket it is not (the listener's session_auth names these logons).
+    for auth, reached in (("kerberos-delegated", b"True\r\n"), ("credssp", b"True\r\n"), ("kerberos", b"False\r\n")):
+        assert _ps(Session(session.store, "CAS01", session.version, auth, "administrator"), f"Test-Path '{share}'")[0] == reached, auth
 
 
 def test_vcredist_2008_knows_q_and_qb_and_never_ends_on_anything_else(tmp_path: Path) -> None:
