@@ -173,10 +173,11 @@ def status(args: argparse.Namespace) -> int:
     print(f"lab {'running (pid ' + str(lab['pid']) + ')' if running else 'stopped'}, Exchange {lab['version']}")
     directory = store.directory()
     for name in lab["servers"]:
-        ports = lab.get("ports", {}).get(name, {})
+        # A stopped lab listens on no port: name none.
+        ports = lab.get("ports", {}).get(name, {}) if running else {}
         faults = store.faults(name)
-        print(f"  {name:6} {directory['servers'][name]['fqdn']:24} https {ports.get('https')} http {ports.get('http')}"
-              + (f"  faults {faults}" if faults else ""))
+        listening = f"https {ports.get('https')} http {ports.get('http')}" if ports else "no ports"
+        print(f"  {name:6} {directory['servers'][name]['fqdn']:24} {listening}" + (f"  faults {faults}" if faults else ""))
     return 0 if running else 1
 
 
@@ -261,10 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="owa-lab", description=__doc__)
     parser.add_argument("--state", default=os.environ.get("OWA_LAB_STATE", DEFAULT_STATE), help="the lab's state directory")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("up", help="start N CAS servers and write an inventory")
+    # --state is accepted after the subcommand too ("owa-lab down --state DIR"), overriding the one before it.
+    state_after = argparse.ArgumentParser(add_help=False)
+    state_after.add_argument("--state", dest="state", default=argparse.SUPPRESS, help="the lab's state directory")
+    p = sub.add_parser("up", parents=[state_after], help="start N CAS servers and write an inventory")
     p.add_argument("--servers", type=int, default=3)
     p.add_argument("--version", default="2010sp1", choices=["2010sp1", "2010sp3", "2013", "2016", "2019"])
-    p.add_argument("--state", dest="state", default=argparse.SUPPRESS)
     p.add_argument("--inventory")
     p.add_argument("--seed", help="a YAML seed to apply before the servers start")
     p.add_argument("--password", help="the administrator's password (default: random)")
@@ -280,21 +283,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connection", choices=["winrm", "psrp"], default="winrm",
                    help="the Ansible connection the inventory uses: winrm (pywinrm) or psrp (pypsrp, PowerShell remoting)")
     p.set_defaults(run=up)
-    p = sub.add_parser("down", help="stop the lab")
+    p = sub.add_parser("down", parents=[state_after], help="stop the lab")
     p.set_defaults(run=down)
-    p = sub.add_parser("status", help="show the servers and their faults")
+    p = sub.add_parser("status", parents=[state_after], help="show the servers and their faults")
     p.set_defaults(run=status)
-    p = sub.add_parser("log", help="every command each server ran, and every IIS reset window")
+    p = sub.add_parser("log", parents=[state_after], help="every command each server ran, and every IIS reset window")
     p.add_argument("--server")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=show_log)
-    p = sub.add_parser("resets", help="IIS reset windows, resets per server and the most servers out of service at once")
+    p = sub.add_parser("resets", parents=[state_after], help="IIS reset windows, resets per server and the most servers out of service at once")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=resets)
-    p = sub.add_parser("seed", help="apply a YAML seed to the running organisation")
+    p = sub.add_parser("seed", parents=[state_after], help="apply a YAML seed to the running organisation")
     p.add_argument("file")
     p.set_defaults(run=seed)
-    p = sub.add_parser("fault", help="switch a server's faults on or off")
+    p = sub.add_parser("fault", parents=[state_after], help="switch a server's faults on or off")
     p.add_argument("--server", default="all", help="a server name, or 'all'")
     p.add_argument("--latency", type=float, help="seconds added to every command")
     p.add_argument("--snapin-load", type=float, help="seconds Add-PSSnapin takes")

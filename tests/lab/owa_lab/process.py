@@ -205,11 +205,13 @@ def error_view(error: RuntimeError_) -> str:
 
 
 def _clixml_text(text: str) -> str:
+    # MS-PSRP 2.2.5.3.2: control characters become _xHHHH_; an underscore is escaped only where it could be read as
+    # the start of such an escape, that is before an "x" (Order_Details stays; Order_x0020_ becomes Order_x005F_x0020_).
     out = []
-    for char in text:
+    for index, char in enumerate(text):
         if char in "\r\n\t" or ord(char) < 32 or ord(char) == 0x7F:
             out.append(f"_x{ord(char):04X}_")
-        elif char == "_":
+        elif char == "_" and text[index + 1:index + 2] in ("x", "X"):
             out.append("_x005F_")
         else:
             out.append(escape(char))

@@ -8,6 +8,7 @@ snap-ins and ``$LASTEXITCODE`` live for one ``run`` call.
 from __future__ import annotations
 
 import base64
+import sys
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -19,13 +20,15 @@ from tree_sitter import Language, Node, Parser
 
 from . import composite, known, members, regexes, source
 from .values import (
-    HostText, CIDict, DotNetVersion, ExitScript, FlowBreak, FlowContinue, FlowReturn, ParseError, PSCollection, PSEnum, PSEnumerator, PSObject,
+    PSOrdered, HostText, CIDict, DotNetVersion, ExitScript, FlowBreak, FlowContinue, FlowReturn, ParseError, PSCollection, PSEnum, PSEnumerator, PSObject,
     PSType,
     RuntimeError_, ScriptBlock, SwitchValue, error_record, get_property, is_true,
     to_list, to_number, to_string, type_name_of,
 )
 
 _LANGUAGE = Language(tree_sitter_powershell.language())
+# A PowerShell call is about 20 Python frames deep: room for PowerShell's own limit of 1000 nested calls.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 40000))
 
 # Wrapper nodes that stand for their single meaningful child.
 # Parsed trees by (normalised text, PowerShell 3.0 or later), and the node each pass-through node unwraps to, by node
@@ -64,6 +67,8 @@ class Param:
     position: int | None = None
     aliases: tuple[str, ...] = ()
     convert: Callable[[Any, str], Any] | None = None
+    min_version: float = 1.0     # the PowerShell version that added the parameter
+    remaining: bool = False      # ValueFromRemainingArguments: takes the positional arguments no other parameter took
 
 
 @dataclass
@@ -174,6 +179,7 @@ class Engine:
         self.call_depth = 0
         # The errors each running command wrote, innermost last, for -ErrorVariable.
         self.command_errors: list[list[RuntimeError_]] = []
+        self.automation_null: set[str] = set()
         for name, value in (("true", True), ("false", False), ("null", None), ("ErrorActionPreference", "Continue"),
                             ("WarningPreference", "Continue"), ("LASTEXITCODE", None), ("PSVersionTable", CIDict([
                                 ("PSVersion", _Version(ps_version)), ("CLRVersion", "2.0.50727.5485" if ps_version < 3 else "4.0.30319.42000")])),
@@ -434,17 +440,21 @@ class Engine:
         block = next(child for child in node.children if child.type == "statement_block")
         output: list[Any] = []
         value = self.pipeline_value(collection)
-        for item in (_drain(value) if isinstance(value, PSEnumerator) else to_list(value)):
+        items = _drain(value) if isinstance(value, PSEnumerator) else to_list(value)
+        if value is None and self.ps_version < 3 and not self._has_command(collection):
+            # PowerShell 2.0 enters the loop once for a $null value; 3.0 stopped that ("What's New in Windows
+            # PowerShell 3.0"), while a command that writes nothing gives no pass in either.
+            items = [None]
+        for item in items:
             self.scope.assign(self.text(variable)[1:], item)
-            try:
-                output.extend(self.statements(block))
-            except FlowContinue as flow:
-                output.extend(getattr(flow, "partial", []))
-                continue
-            except FlowBreak as flow:
-                output.extend(getattr(flow, "partial", []))
+            if not self._loop_body(block, output):
                 break
         return output
+
+    def _has_command(self, pipeline: Node) -> bool:
+        named = self.named(pipeline)
+        chain = named[0] if len(named) == 1 and named[0].type == "pipeline_chain" else pipeline
+        return any(c.type == "command" for c in chain.children)
 
     def for_statement(self, node: Node) -> list[Any]:
         """for (init; condition; iterator) { } (about_For): an empty condition is true."""
@@ -463,8 +473,11 @@ class Engine:
 
     def _loop_body(self, block: Node, output: list[Any]) -> bool:
         """One pass of a loop's body; False when a break ends the loop."""
+        return self._loop_body_with(lambda: self.statements(block), output)
+
+    def _loop_body_with(self, body: Callable[[], list[Any]], output: list[Any]) -> bool:
         try:
-            output.extend(self.statements(block))
+            output.extend(body())
         except FlowContinue as flow:
             output.extend(getattr(flow, "partial", []))
         except FlowBreak as flow:
@@ -511,32 +524,32 @@ class Engine:
         output: list[Any] = []
         saved = self.scope.lookup("_")
         try:
+            parts = [(next(c for c in clause.children if c.type == "switch_clause_condition"),
+                      next(c for c in clause.children if c.type == "statement_block")) for clause in clauses]
             for item in values:
                 self.scope.variables["_"] = item
-                matched = False
-                try:
-                    for clause in clauses:
-                        test = next(c for c in clause.children if c.type == "switch_clause_condition")
-                        block = next(c for c in clause.children if c.type == "statement_block")
-                        if self.text(test).lower() == "default":
-                            continue
-                        if self._switch_matches(test, item, options, case_sensitive):
-                            matched = True
-                            output.extend(self.statements(block))
-                    if not matched:
-                        for clause in clauses:
-                            test = next(c for c in clause.children if c.type == "switch_clause_condition")
-                            if self.text(test).lower() == "default":
-                                output.extend(self.statements(next(c for c in clause.children if c.type == "statement_block")))
-                except FlowContinue as flow:
-                    output.extend(getattr(flow, "partial", []))
-                    continue
-                except FlowBreak as flow:
-                    output.extend(getattr(flow, "partial", []))
+                if not self._loop_body_with(lambda: self._switch_value(parts, item, options, case_sensitive), output):
                     break
         finally:
             if saved[0]:
                 self.scope.variables["_"] = saved[1]
+        return output
+
+    def _switch_value(self, parts: list[tuple[Node, Node]], item: Any, options: set[str], case_sensitive: bool) -> list[Any]:
+        output: list[Any] = []
+        matched = False
+        try:
+            for test, block in parts:
+                if self.text(test).lower() != "default" and self._switch_matches(test, item, options, case_sensitive):
+                    matched = True
+                    output.extend(self.statements(block))
+            if not matched:
+                for test, block in parts:
+                    if self.text(test).lower() == "default":
+                        output.extend(self.statements(block))
+        except (FlowBreak, FlowContinue) as flow:
+            flow.partial = output + getattr(flow, "partial", [])
+            raise
         return output
 
     def _switch_matches(self, test: Node, item: Any, options: set[str], case_sensitive: bool) -> bool:
@@ -693,6 +706,12 @@ class Engine:
         value_node = node.children[2]
         value = self.pipeline_value(value_node)
         target = self.unwrap(target)
+        if target.type == "variable":
+            # A command that wrote nothing leaves AutomationNull in the variable, which 3.0 and later enumerate as
+            # nothing; an expression's $null is a value.
+            name = self.variable_name(target).lower()
+            empty = value is None and value_node.type == "pipeline" and self._has_command(value_node)
+            (self.automation_null.add if empty else self.automation_null.discard)(name)
         if target.type == "cast_expression":
             type_node = target.children[0]
             target = self.unwrap(target.children[1])
@@ -799,8 +818,21 @@ class Engine:
                     raise ParseError(_parse_message(self.source, element, "Expressions are only allowed as the first element of a pipeline."))
                 value = self.expression(element)
                 data = _enumerate(value)
+                if value is None and self._writes_null(element):
+                    data = [None]
             first = False
         return data
+
+    def _writes_null(self, element: Node) -> bool:
+        """Whether an expression that is $null writes $null to the pipeline ("$null | ForEach-Object" runs once,
+        about_Automatic_Variables). A method call that returns nothing (void) and a [void] cast write nothing; from 3.0
+        on, neither does a variable that holds the empty result of a command (AutomationNull)."""
+        inner = self.unwrap(element)
+        if inner.type in ("invokation_expression", "assignment_expression") or self.text(inner).lower().startswith("[void]"):
+            return False
+        if inner.type == "variable" and self.ps_version >= 3:
+            return self.variable_name(inner).lower() not in self.automation_null
+        return inner.type not in ("pipeline", "sub_expression", "parenthesized_expression") or self.ps_version < 3
 
     # ----- commands ----------------------------------------------------------------------------
     def command(self, node: Node, pipeline_input: list[Any], first: bool) -> list[Any]:
@@ -831,6 +863,8 @@ class Engine:
         if cmdlet is None:
             return self.external_command(name, arguments)
         saved_errors = len(self.errors)
+        invocation = None
+        self.command_errors.append([])
         try:
             invocation = self.bind(cmdlet, arguments, pipeline_input)
             self.state.setdefault("cmdlet_log", []).append({
@@ -841,7 +875,13 @@ class Engine:
         except RuntimeError_ as error:
             if not error.position:
                 error.position = _position(_source_of(node), node)
+            if error not in self.command_errors[-1]:
+                self.command_errors[-1].append(error)
             raise
+        finally:
+            written = self.command_errors.pop()
+            if invocation is not None and invocation.has("ErrorVariable"):
+                self._error_variable(to_string(invocation.get("ErrorVariable")), written)
         for error in self.errors[saved_errors:]:
             if not error.position:
                 error.position = _position(_source_of(node), node)
@@ -853,6 +893,15 @@ class Engine:
         if redirect_errors:
             del self.errors[saved_errors:]
         return result
+
+    def _error_variable(self, name: str, errors: list[RuntimeError_]) -> None:
+        """-ErrorVariable name: the command's errors (an ArrayList, empty when there were none); +name adds to it
+        (about_CommonParameters)."""
+        records = [error_record(error) for error in errors]
+        if name.startswith("+"):
+            name = name[1:]
+            records = list(to_list(self.variable(name))) + records
+        self.scope.assign(name, records)
 
     def command_arguments(self, node: Node) -> tuple[list[tuple[str, Any]], bool]:
         """Arguments as ("-name", value-or-marker) and ("", value) pairs; splats expanded."""
@@ -890,8 +939,10 @@ class Engine:
                     continue
                 if token.startswith(",") and arguments:
                     flag, previous = arguments[-1]
-                    merged = to_list(previous) + [self.bareword(part) for part in token[1:].split(",") if part]
-                    arguments[-1] = (flag, list(merged))
+                    wrapper = type(previous) if isinstance(previous, (_Attached, _Pending)) else None
+                    inner = previous.value if wrapper is not None else previous
+                    merged = list(to_list(inner)) + [self.bareword(part) for part in token[1:].split(",") if part]
+                    arguments[-1] = (flag, wrapper(merged) if wrapper is not None else merged)
                     continue
                 value = self.bareword(token)
                 if "," in token and not token.startswith(("'", '"')):
@@ -922,7 +973,8 @@ class Engine:
         return token
 
     def bind(self, cmdlet: Cmdlet, arguments: list[tuple[str, Any]], pipeline_input: list[Any]) -> Invocation:
-        params = list(cmdlet.params) + COMMON_PARAMS + (SHOULD_PROCESS_PARAMS if cmdlet.supports_should_process else [])
+        params = [p for p in cmdlet.params if p.min_version <= self.ps_version] + COMMON_PARAMS + (
+            SHOULD_PROCESS_PARAMS if cmdlet.supports_should_process else [])
         bound = CIDict()
         positional: list[Any] = []
         for flag, raw in arguments:
@@ -946,6 +998,13 @@ class Engine:
             value = raw.value if isinstance(raw, (_Attached, _Pending)) else raw
             bound[param.name] = self.convert_param(cmdlet, param, value)
         positional_params = sorted((p for p in params if p.position is not None and p.name not in bound), key=lambda p: p.position or 0)
+        remaining = next((p for p in params if p.remaining), None)
+        if remaining is not None and len(positional) > len(positional_params) and remaining.name not in bound:
+            # Write-Host a b c: the parameter that takes the remaining arguments gets them all as one list.
+            positional_params = [p for p in positional_params if p is not remaining]
+            taken = len(positional_params)
+            bound[remaining.name] = positional[taken:] if taken else list(positional)
+            positional = positional[:taken]
         for value in positional:
             if not positional_params:
                 raise RuntimeError_(
@@ -954,7 +1013,28 @@ class Engine:
                     exception_type="System.Management.Automation.ParameterBindingException", command=cmdlet.name, target=None)
             param = positional_params.pop(0)
             bound[param.name] = self.convert_param(cmdlet, param, value)
+        if "ErrorAction" in bound:
+            bound["ErrorAction"] = self.action_preference(cmdlet, bound["ErrorAction"])
         return Invocation(self, cmdlet, bound, pipeline_input)
+
+    def action_preference(self, cmdlet: Cmdlet, value: Any) -> str:
+        """-ErrorAction takes an ActionPreference: Ignore (and Suspend) came with PowerShell 3.0."""
+        names = ["SilentlyContinue", "Stop", "Continue", "Inquire"] + (["Ignore", "Suspend"] if self.ps_version >= 3 else [])
+        text = to_string(value)
+        found = next((n for n in names if n.lower() == text.lower()), None)
+        if found is None and text.isdigit():
+            found = {0: "SilentlyContinue", 1: "Stop", 2: "Continue", 3: "Inquire", 4: "Ignore", 5: "Suspend"}.get(int(text))
+            found = found if found in names else None
+        if found is None:
+            listed = ", ".join(names) if self.ps_version < 3 else ",".join(names)
+            reason = "invalid enumeration values" if self.ps_version < 3 else "enumeration values that are not valid"
+            raise RuntimeError_(
+                f'Cannot bind parameter \'ErrorAction\'. Cannot convert value "{text}" to type '
+                f'"System.Management.Automation.ActionPreference" due to {reason}. Specify one of the following '
+                f'enumeration values and try again. The possible enumeration values are "{listed}".',
+                error_id=f"CannotConvertArgumentNoMessage,{_cmdlet_class(cmdlet.name)}", category="InvalidArgument",
+                exception_type="System.Management.Automation.ParameterBindingException", command=cmdlet.name)
+        return found
 
     def resolve_param(self, cmdlet: Cmdlet, params: list[Param], name: str) -> Param:
         lower = name.lower()
@@ -992,6 +1072,31 @@ class Engine:
 
     def call_function(self, function: Function, arguments: list[tuple[str, Any]], pipeline_input: list[Any],
                       dot_source: bool = False) -> list[Any]:
+        if self.call_depth >= _CALL_DEPTH_LIMIT.get(self.ps_version, 1000):
+            raise self.call_depth_overflow()
+        self.call_depth += 1
+        try:
+            return self._call_function(function, arguments, pipeline_input, dot_source)
+        except RecursionError:
+            if self.call_depth > 1:
+                raise
+            raise LabGap(f"owa-lab cannot nest script calls this deep (PowerShell {self.ps_version} allows "
+                         f"{_CALL_DEPTH_LIMIT.get(self.ps_version, 1000)}).") from None
+        finally:
+            self.call_depth -= 1
+
+    def call_depth_overflow(self) -> RuntimeError_:
+        limit = _CALL_DEPTH_LIMIT.get(self.ps_version, 1000)
+        # ScriptCallDepthException: 2.0 names the depth and the limit; 3.0 and later say only the first sentence.
+        message = "The script failed due to call depth overflow." + (
+            f"  The call depth reached {limit + 1} and the maximum is {limit}." if self.ps_version < 3 else "")
+        error = RuntimeError_(message, error_id="CallDepthOverflow", category="InvalidOperation",
+                              exception_type="System.Management.Automation.ScriptCallDepthException")
+        error.script_terminating = True
+        return error
+
+    def _call_function(self, function: Function, arguments: list[tuple[str, Any]], pipeline_input: list[Any],
+                       dot_source: bool = False) -> list[Any]:
         scope = self.scope if dot_source else Scope(self.scope)
         values: dict[str, Any] = {}
         positional = []
@@ -1042,6 +1147,15 @@ class Engine:
                 scope.variables[name] = value
 
     def invoke_block(self, block: ScriptBlock, pipeline_input: list[Any], dollar_underscore: Any, bind_underscore: bool = False) -> list[Any]:
+        if self.call_depth >= _CALL_DEPTH_LIMIT.get(self.ps_version, 1000):
+            raise self.call_depth_overflow()
+        self.call_depth += 1
+        try:
+            return self._invoke_block(block, pipeline_input, dollar_underscore, bind_underscore)
+        finally:
+            self.call_depth -= 1
+
+    def _invoke_block(self, block: ScriptBlock, pipeline_input: list[Any], dollar_underscore: Any, bind_underscore: bool) -> list[Any]:
         scope = Scope(self.scope)
         if bind_underscore:
             scope.variables["_"] = dollar_underscore
@@ -1068,6 +1182,9 @@ class Engine:
                     words.extend(to_string(v) for v in to_list(value))
         result = self.external(self, name, words)
         if result is None:
+            real = known.real_command(name, self.ps_version)
+            if real is not None:
+                raise self.lab_gap(f"the command {real}" + (f" (alias {name})" if real.lower() != name.lower() else ""))
             raise RuntimeError_(
                 f"The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable program. "
                 "Check the spelling of the name, or if a path was included, verify that the path is correct and try again.",
@@ -1197,8 +1314,14 @@ class Engine:
             return self.resolve_type(name[:-2])
         if key in _BUILTIN_TYPES or key in self.types or any(k == key for k, _m in self.statics):
             return key
-        raise RuntimeError_(f"Unable to find type [{name}]: make sure that the assembly containing this type is loaded.",
-                            error_id="TypeNotFound", category="InvalidOperation", target=name)
+        if key in _PS3_TYPES and self.ps_version >= 3:
+            return key
+        if key in known.DOTNET_TYPES or key.split("[")[0] in known.DOTNET_TYPES:
+            raise self.lab_gap(f"the type [{name}]")
+        # 3.0 shortened 2.0's message (TypeNotFound, RuntimeException).
+        message = (f"Unable to find type [{name}]: make sure that the assembly containing this type is loaded." if self.ps_version < 3
+                   else f"Unable to find type [{name}].")
+        raise RuntimeError_(message, error_id="TypeNotFound", category="InvalidOperation", target=name)
 
     def expr_cast_expression(self, node: Node) -> Any:
         type_name = self.text(node.children[0]).removeprefix("[").removesuffix("]")
@@ -1582,6 +1705,10 @@ class Engine:
     def convert(self, value: Any, type_name: str) -> Any:
         key = type_name.lower().strip()
         key = key[7:] if key.startswith("system.") else key
+        if key in _PS3_TYPES and self.ps_version >= 3:
+            return self._convert_v3(value, key, type_name)
+        if key in ("regex", "text.regularexpressions.regex"):
+            return members.regex_object(value)
         if key in ("string",):
             return to_string(value) if value is not None else ""
         if key in ("bool", "boolean"):
@@ -1626,6 +1753,19 @@ class Engine:
                             category="InvalidArgument")
 
 
+    def _convert_v3(self, value: Any, key: str, type_name: str) -> Any:
+        """[ordered] and [pscustomobject] (PowerShell 3.0, about_Hash_Tables and about_Object_Creation)."""
+        if key == "ordered":
+            if not isinstance(value, CIDict):
+                raise RuntimeError_(f'Cannot convert value "{to_string(value)}" to type "System.Collections.Specialized.'
+                                    'OrderedDictionary".', error_id="ConvertToFinalInvalidCastException", category="InvalidArgument")
+            return PSOrdered(value.items())
+        if isinstance(value, CIDict):
+            return PSObject("System.Management.Automation.PSCustomObject", dict(value.items()),
+                            display=list(value.keys()) if len(value) <= 4 else None)
+        return value
+
+
 def _Version(number: float) -> PSObject:
     """A System.Version: prints as 2.0, with Major/Minor/Build/Revision properties."""
     major, minor = int(number), int(round((number - int(number)) * 10))
@@ -1636,6 +1776,9 @@ def _Version(number: float) -> PSObject:
 _STATEMENTS = {kind: kind for kind in (
     "if_statement", "foreach_statement", "for_statement", "while_statement", "do_statement", "switch_statement",
     "try_statement")} | {"pipeline": "pipeline_statement", "flow_control_statement": "flow_control"}
+
+# How deep scripts may call each other: 100 in PowerShell 2.0 (ScriptCallDepthException's message); 1000 from 3.0 on.
+_CALL_DEPTH_LIMIT = {2.0: 100}
 
 _NO_VALUE = object()
 
@@ -1959,6 +2102,9 @@ _PLAIN_OBJECTS = {"System.Management.Automation.PSCustomObject", "System.Collect
                   "System.Text.RegularExpressions.Match", "System.Text.RegularExpressions.Group"}
 _FULL_NAMES = {"math": "System.Math", "string": "System.String", "regex": "System.Text.RegularExpressions.Regex",
                "datetime": "System.DateTime", "int": "System.Int32", "convert": "System.Convert"}
+
+# Type accelerators PowerShell 3.0 added: a 2.0 server cannot find them.
+_PS3_TYPES = {"ordered", "pscustomobject", "management.automation.pscustomobject"}
 
 _BUILTIN_TYPES = {
     "string", "bool", "boolean", "int", "int32", "int64", "long", "double", "decimal", "float", "byte", "char", "array",

@@ -115,6 +115,8 @@ def render(output: list[Any]) -> str:
             pending.clear()
 
     for item in output:
+        if item is None:
+            continue  # Out-Default writes nothing for $null
         if isinstance(item, PSObject) and item.type_name not in ("System.Management.Automation.ErrorRecord",):
             if pending and pending[0].type_name != item.type_name:
                 flush()

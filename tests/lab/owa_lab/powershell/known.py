@@ -133,3 +133,12 @@ STATIC_METHODS = {
                    "toboolean tobyte tochar todatetime todecimal todouble toint16 toint32 toint64 tosbyte tosingle tostring "
                    "touint16 touint32 touint64".split()),
 }
+
+# .NET types scripts create or cast to that the lab does not model (the .NET Framework class library).
+DOTNET_TYPES = set("""
+collections.arraylist collections.generic.list collections.generic.dictionary collections.generic.hashset collections.queue
+collections.stack collections.specialized.ordereddictionary text.stringbuilder io.fileinfo io.directoryinfo io.streamreader
+io.streamwriter io.memorystream net.webclient net.webrequest net.httpwebrequest net.ipaddress uri timezoneinfo
+security.securestring management.automation.pscredential diagnostics.process diagnostics.processstartinfo
+diagnostics.stopwatch xml.xmldocument random int16 uint16 uint32 uint64 sbyte single intptr enum type
+""".split())

@@ -100,6 +100,10 @@ class CIDict:
         return [entry[1] for entry in self._data.values()]
 
 
+class PSOrdered(CIDict):
+    """[ordered]@{...}: an OrderedDictionary (PowerShell 3.0)."""
+
+
 class PSEnum:
     """A .NET enum value: prints as its name, compares by name (case-insensitive) or number."""
 
@@ -370,6 +374,8 @@ def type_name_of(value: Any) -> str:
         return "System.String"
     if isinstance(value, list):
         return "System.Object[]"
+    if isinstance(value, PSOrdered):
+        return "System.Collections.Specialized.OrderedDictionary"
     if isinstance(value, CIDict):
         return "System.Collections.Hashtable"
     if isinstance(value, dt.datetime):
