@@ -183,3 +183,18 @@ def test_credssp_is_refused_where_the_service_does_not_allow_it(tmp_path_factory
         assert not [e for e in lab.log() if e["event"] == "command"]
     finally:
         lab.owa_lab("down")
+
+
+@pytest.mark.parametrize("auth,logon", [pytest.param("kerberos", "kerberos-delegated", marks=needs_kdc), ("credssp", "credssp")])
+def test_psrp_logs_on_the_same_ways(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                    auth: str, logon: str) -> None:
+    """Ansible's psrp connection (pypsrp asks Kerberos for WSMAN/<fqdn>) with owa-lab up --connection psrp --auth."""
+    lab = start_lab(tmp_path_factory.mktemp(f"psrp-{auth}-lab"), 1, "--version", "2016", "--connection", "psrp", "--auth", auth)
+    try:
+        if auth == "kerberos":
+            monkeypatch.setenv("KRB5_CONFIG", lab.realm_config())
+        run = lab.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}})
+        assert run.returncode == 0, run.stdout[-2000:]
+        assert logons(lab) == {logon}
+    finally:
+        lab.owa_lab("down")

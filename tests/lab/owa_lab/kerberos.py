@@ -2,8 +2,9 @@
 controllers' KDC) and the WinRM service settings and inventory variables of ``owa-lab up --auth kerberos|credssp``.
 
 The realm is the organisation's domain in capitals (contoso.lab: CONTOSO.LAB), as in Active Directory. It holds the
-administrator (administrator@CONTOSO.LAB, the lab's password) and one HTTP service principal per CAS
-(HTTP/cas01.contoso.lab: the SPN WinRM registers for a computer, which a client asks a ticket for). Each service
+administrator (administrator@CONTOSO.LAB, the lab's password) and the service principals of each CAS's computer
+account that a WinRM client asks tickets for: HTTP/cas01.contoso.lab (pywinrm; in AD the computer's HOST SPN covers it
+through sPNMappings) and WSMAN/cas01.contoso.lab (which WinRM registers; pypsrp's default). Each service
 principal carries ok_as_delegate, the flag an AD KDC sets on the tickets of a computer "trusted for delegation"
 (userAccountControl TRUSTED_FOR_DELEGATION). Everything lives under <state>/kerberos: krb5.conf for clients,
 kdc.conf, the database, the listeners' keytab; nothing on the machine outside it is read or changed (KRB5_CONFIG,
@@ -27,6 +28,8 @@ from typing import Any
 
 from .store import Store
 
+# The service classes of a CAS's SPNs that WinRM clients use.
+SERVICE_CLASSES = ("HTTP", "WSMAN")
 # The programs the realm needs, and the Debian package each comes in.
 PROGRAMS = {"krb5kdc": "krb5-kdc", "kdb5_util": "krb5-kdc", "kadmin.local": "krb5-admin-server", "kinit": "krb5-user"}
 
@@ -75,8 +78,9 @@ class Realm:
         # kadmin.local reads its requests on standard input, so no password shows in a process list.
         requests = [f"addprinc -pw \"{password}\" {self.principal(user)}" for user, password in users.items()]
         for fqdn in servers.values():
-            spn = f"HTTP/{fqdn}@{self.name}"
-            requests += [f"addprinc -randkey +ok_as_delegate {spn}", f"ktadd -k {self.keytab} {spn}"]
+            for service in SERVICE_CLASSES:
+                spn = f"{service}/{fqdn}@{self.name}"
+                requests += [f"addprinc -randkey +ok_as_delegate {spn}", f"ktadd -k {self.keytab} {spn}"]
         errors = self._run([program("kadmin.local") or "kadmin.local", "-r", self.name], "\n".join(requests) + "\n")
         # kadmin.local exits 0 whatever its requests did; its stderr says which failed.
         failed = [line for line in errors.splitlines() if line.strip() and not line.startswith(("No policy specified", "Authenticating as"))]
@@ -216,7 +220,7 @@ def stop(store: Store) -> None:
     if pid:
         Realm.stop(int(pid))
         with store.edit("lab.json") as data:
-            data["kerberos"]["kdc_pid"] = None
+            data.setdefault("kerberos", {})["kdc_pid"] = None
 
 
 def inventory_vars(store: Store, connection: str, auth: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

@@ -23,6 +23,7 @@ import spnego
 from spnego import ContextReq
 
 from .exchange.cmdlets import Session
+from .kerberos import SERVICE_CLASSES
 from .exchange.versions import VERSIONS
 from .process import run as run_command_line
 from .psrp import PsrpService, is_psrp
@@ -303,8 +304,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             token = base64.b64decode(value.strip())
             if self.context is None or self.context.complete or self.scheme != scheme_lower:
-                self.context, self.scheme = self._acceptor(scheme_lower, token), scheme_lower
-            out = self.context.step(token)
+                self.context, out = self._accept(scheme_lower, token)
+                self.scheme = scheme_lower
+            else:
+                out = self.context.step(token)
             if self.context.complete and scheme_lower == "credssp" and self.context.get_extra_info("client_credential") is None:
                 raise ValueError("the CredSSP client sent no credentials")  # a failed inner logon ends without them
         except Exception as error:
@@ -322,20 +325,30 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.auth = session_auth(scheme_lower, self.context)
         return True
 
-    def _acceptor(self, scheme: str, token: bytes) -> Any:
-        """A new acceptor for the first token of a logon; ValueError when the service does not take it."""
+    def _accept(self, scheme: str, token: bytes) -> tuple[Any, bytes | None]:
+        """A new acceptor stepped with the first token of a logon; ValueError when the service does not take it."""
         cas = self.server.cas
         if scheme == "credssp":
             if not cas.credssp:
                 raise ValueError("CredSSP is not enabled on the WinRM service (Enable-WSManCredSSP -Role Server)")
-            return spnego.server(protocol="credssp", hostname=cas.fqdn, service="HTTP")
+            context = spnego.server(protocol="credssp", hostname=cas.fqdn, service="HTTP")
+            return context, context.step(token)
         if token.startswith(b"NTLMSSP\x00") and scheme != "kerberos":
-            return spnego.server(protocol="ntlm")
+            context = spnego.server(protocol="ntlm")
+            return context, context.step(token)
         if token[:1] == b"\x60" and KRB5_OID_DER in token[:20]:
             if not cas.kerberos:
                 raise ValueError("a Kerberos ticket, but the lab has no realm (owa-lab up --auth kerberos)")
-            # Only this server's own SPN, as a computer account holds only its own keys.
-            return spnego.server(protocol="kerberos", credentials=spnego.CredentialCache(username=f"HTTP@{cas.fqdn}"))
+            # A ticket for one of this server's own SPNs only, as a computer account holds only its own keys: HTTP/
+            # (pywinrm asks for it) or WSMAN/ (pypsrp's default service).
+            errors: list[Exception] = []
+            for service in SERVICE_CLASSES:
+                context = spnego.server(protocol="kerberos", credentials=spnego.CredentialCache(username=f"{service}@{cas.fqdn}"))
+                try:
+                    return context, context.step(token)
+                except Exception as error:  # gssapi's failures are not all SpnegoError
+                    errors.append(error)
+            raise errors[0]
         raise ValueError("a token the lab does not accept (SPNEGO-wrapped Negotiate is not emulated)")
 
     def _protocol(self) -> bytes:
