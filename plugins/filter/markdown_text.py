@@ -19,7 +19,8 @@ description:
     characters such as bidirectional overrides become U+FFFD) and is cut to O(limit) characters, ending with an ellipsis.
   - C(&), C(<) and C(>) become HTML character references, so no HTML tag or entity survives; the backslash and the
     characters Markdown gives a meaning (C(|), C(`), C(*), C(_), C(~), C([), C(]), C(#), C(!), C({), C(}))
-    are escaped with a backslash, and so are C(://), C(www.) and C(@), which renderers would turn into links; a leading
+    are escaped with a backslash (an underscore only where it could start or end emphasis, not inside a word such as
+    C(instant_messaging_type)), and so are C(://), C(www.) and C(@), which renderers would turn into links; a leading
     C(-), C(+), C(=), or a number followed by a full stop or a closing parenthesis, is escaped so that the value never
     starts a list or a heading.
   - The rendered text reads as the value did (cut to one line); the raw file shows the escapes.
@@ -62,8 +63,9 @@ _value:
 DEFAULT_LIMIT = 256
 ELLIPSIS = "\u2026"
 
-# Characters Markdown (CommonMark and GitHub's tables, strikethrough and autolinks) gives a meaning inside a line.
-_MARKDOWN = re.compile(r"([\\`*_~\[\]#!|{}])")
+# Characters Markdown (CommonMark and GitHub's tables, strikethrough and autolinks) gives a meaning inside a line. An
+# underscore between letters or digits cannot start or end emphasis (CommonMark 6.2), so instant_messaging_type stays.
+_MARKDOWN = re.compile(r"([\\`*~\[\]#!|{}]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 # What renderers turn into links without brackets: a scheme's ://, www. and e-mail addresses (GitHub's autolinks).
 _AUTOLINK = re.compile(r"(:)(?=//)|(?<![A-Za-z0-9])(www)(\.)|(@)", re.IGNORECASE)
 # What starts a list item, heading underline or ordered list when a value begins a line.
