@@ -24,6 +24,16 @@ notes:
     cannot pass them on (the second hop), so use Kerberos with delegation or CredSSP.
   - With C(delegate_to), the task runs against the delegated host's connection, which must be a CAS; delegating to
     C(localhost) is refused with a message.
+  - Before it connects, the module refuses a host whose connection would send the password with Basic authentication
+    over plain HTTP, send WinRM messages unencrypted over HTTP, or skip the validation of the server's certificate,
+    naming the connection variable at fault; the host variables C(owa_im_allow_basic_over_http),
+    C(owa_im_allow_unencrypted_messages) and C(owa_im_allow_unverified_certificates) accept each risk, with a warning.
+    NTLM, Kerberos and CredSSP over HTTP encrypt every message and need none of them. CredSSP and Kerberos delegation
+    (C(ansible_winrm_kerberos_delegation)) work and warn that the CAS receives a reusable credential.
+  - What a server sends back is bounded per remote call - C(owa_im_remote_output_limit) bytes of standard output
+    (default 16 MiB), C(owa_im_remote_error_limit) bytes of standard error (default 1 MiB) - and so is its duration,
+    C(owa_im_remote_timeout) seconds (default 7200); a call past a limit is stopped and the task fails with a message
+    naming the variable. Results never show the connection's password or the value of an option marked no_log.
 requirements:
   - pywinrm (for C(ansible_connection=winrm)) or pypsrp (for C(ansible_connection=psrp)) on the controller
 """

@@ -16,7 +16,7 @@ description:
     labels, the last not all digits, no surrounding whitespace.
   - Returns the message that names O(variable) and the fix when the name breaks the rule, else an empty string, so
     that an C(ansible.builtin.assert) can check several variables and report each one at fault.
-  - The role M(exchange.owa_im.cas) checks C(owa_im_server_name) and C(owa_im_cas_fqdn) with it before anything else
+  - The role C(exchange.owa_im.cas) checks C(owa_im_server_name) and C(owa_im_cas_fqdn) with it before anything else
     runs, whatever tags are chosen, since both end up in the Host Authorization notes.
 positional: _input, variable, meaning
 options:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import typing as t
-import unicodedata
+
+from ansible_collections.exchange.owa_im.plugins.filter.plain_text import DEFAULT_LIMIT, plain_text
 
 DOCUMENTATION = r"""
 name: markdown_text
@@ -24,7 +25,7 @@ description:
     C(-), C(+), C(=), or a number followed by a full stop or a closing parenthesis, is escaped so that the value never
     starts a list or a heading.
   - The rendered text reads as the value did (cut to one line); the raw file shows the escapes.
-  - Filter C(exchange.owa_im.plain_text) makes the same single, capped line without Markdown escapes, for the console.
+  - C(exchange.owa_im.plain_text) makes the same single, capped line without Markdown escapes, for the console.
 positional: _input, limit
 options:
   _input:
@@ -57,11 +58,8 @@ RETURN = r"""
 _value:
   description: The value as one line of inert Markdown text.
   type: str
-  sample: "ocs\\|pool \\#\\# heading \\[link\\](http\\://x) &lt;script&gt;"
+  sample: "ocs\\|pool \\#\\# heading http\\://x &lt;script&gt;"
 """
-
-DEFAULT_LIMIT = 256
-ELLIPSIS = "\u2026"
 
 # Characters Markdown (CommonMark and GitHub's tables, strikethrough and autolinks) gives a meaning inside a line. An
 # underscore between letters or digits cannot start or end emphasis (CommonMark 6.2), so instant_messaging_type stays.
@@ -71,25 +69,6 @@ _AUTOLINK = re.compile(r"(:)(?=//)|(?<![A-Za-z0-9])(www)(\.)|(@)", re.IGNORECASE
 # What starts a list item, heading underline or ordered list when a value begins a line.
 _LINE_START = re.compile(r"^([-+=]|\d{1,9}[.)])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_BREAKS = "\r\n\t\v\f\x85\u2028\u2029"
-
-
-def plain_text(value: t.Any, limit: int = DEFAULT_LIMIT) -> str:
-    """``value`` as one line without control or invisible format characters, at most ``limit`` characters long."""
-    if limit < 1:
-        raise ValueError("limit must be 1 or more; got %r" % limit)
-    text = "" if value is None else str(value)
-    cut = len(text) > limit
-    characters = []
-    for char in text[:limit]:
-        category = unicodedata.category(char)
-        if char in _BREAKS or category == "Cc":
-            characters.append(" ")
-        elif category in ("Cf", "Co", "Cs", "Cn"):
-            characters.append("\ufffd")
-        else:
-            characters.append(char)
-    return "".join(characters) + (ELLIPSIS if cut else "")
 
 
 def _unlinked(match: t.Match[str]) -> str:
@@ -107,4 +86,4 @@ def markdown_text(value: t.Any, limit: int = DEFAULT_LIMIT) -> str:
 
 class FilterModule:
     def filters(self) -> t.Dict[str, t.Any]:
-        return {"markdown_text": markdown_text, "plain_text": plain_text}
+        return {"markdown_text": markdown_text}

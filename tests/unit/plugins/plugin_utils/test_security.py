@@ -11,7 +11,8 @@ import typing as t
 import pytest
 
 from ansible_collections.exchange.owa_im.plugins.filter.fqdn_error import fqdn_error
-from ansible_collections.exchange.owa_im.plugins.filter.markdown_text import markdown_text, plain_text
+from ansible_collections.exchange.owa_im.plugins.filter.markdown_text import markdown_text
+from ansible_collections.exchange.owa_im.plugins.filter.plain_text import plain_text
 from ansible_collections.exchange.owa_im.plugins.plugin_utils import _remote
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import without_secrets
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import clixml_errors
