@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings, _query
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings, _query, _server_state
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_INFO_SPEC
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase
@@ -49,6 +49,9 @@ class ActionModule(ExchangeActionBase):
             "server": server,
             "virtual_directories": [virtual_directory(r, certificates, server.get("name") or "") for r in indexed(records, "vdir")],
         }
+        if "restart_state" in records:
+            result["restart_state"] = _server_state.restart_state(records)
+            result["restart_pending"] = result["restart_state"]["pending"]
         if certificates is not None:
             result["certificates"] = certificates
         if params["include_mailbox_policies"]:

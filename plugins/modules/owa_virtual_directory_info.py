@@ -120,6 +120,16 @@ policies_disabling_im:
   type: list
   elements: str
   sample: [Contractors]
+restart_pending:
+  description:
+    - Whether OWA on this server owes a restart (its worker process started before the last change of this server's
+      C(owa (Default Web Site))); see M(exchange.owa_im.iis_restart). The audit playbook fails while any server owes one.
+  returned: when this server has its own C(owa (Default Web Site))
+  type: bool
+restart_state:
+  description: The server's facts behind RV(restart_pending), in the server's local time.
+  returned: when this server has its own C(owa (Default Web Site))
+  type: dict
 query_result:
   description:
     - The value of O(query) over this module's result as it is without RV(query_result); a list, an object, a string,

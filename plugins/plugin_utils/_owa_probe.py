@@ -11,6 +11,7 @@ answer /owa/healthcheck.htm with 200.
 from __future__ import annotations
 
 import http.client
+import socket
 import ssl
 import time
 import typing as t
@@ -56,6 +57,10 @@ def probe(url: str, context: ssl.SSLContext, timeout: float) -> t.Tuple[t.Option
                          "certificate) rather than turning validation off" % (urllib.parse.urlsplit(url).netloc, exc.verify_message))
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, socket.gaierror):
+            # A name the controller cannot resolve does not start to resolve while a server restarts.
+            raise ProbeError("the controller cannot resolve %s (%s); set the URL of this server's own OWA (owa_im_owa_url in the role, "
+                             "wait_url here)" % (urllib.parse.urlsplit(url).hostname, reason))
         return None, str(reason)[:200]
 
 

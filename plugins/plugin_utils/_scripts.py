@@ -23,7 +23,7 @@ LOADER = "OwaImLoader"
 LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "cas_info": ("OwaImRecords", "OwaImExchange", "OwaImComponents", "OwaImServerState"),
     "owa_virtual_directory": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
-    "owa_virtual_directory_info": ("OwaImRecords", "OwaImExchange"),
+    "owa_virtual_directory_info": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "owa_virtual_directory_backups": ("OwaImRecords",),
     "exchange_certificate_info": ("OwaImRecords", "OwaImExchange"),
     "ocs_components": ("OwaImRecords", "OwaImComponents", "OwaImServerState"),

@@ -148,7 +148,7 @@ _MOMENT = re.compile(r"^\d{8}(T\d{0,6}(\.\d{1,6})?)?$")
 
 def normalise_moment(text: str) -> str:
     """``2026-11-25T02:39`` or ``20261125T0239`` as ``20261125T0239`` and so on; a prefix means the end of that period."""
-    compact = _compact(str(text).strip())
+    compact = _compact(str(text).strip().rstrip("\uffff"))
     if not _MOMENT.match(compact):
         raise ValueError("owa_im_rollback_to must be a UTC time such as 20261125T0239 or 2026-11-25T02:39:00; got %r" % text)
     # "up to the end of that minute": every later character is as large as it can be.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def test_audit_passes_then_names_the_drifted_server_and_field(converged: Lab, wo
 
 def test_rollback_restores_the_exact_previous_values(converged: Lab, work: Path, tmp_path: Path) -> None:
     pool = converged
-    # CAS02 drifts; site puts it right and backs up the drifted values first.
+    # CAS02 drifts; site puts it right and backs up the drifted values first, on CAS02 itself.
     pool.seed(tmp_path, {"virtual_directories": {"CAS02": {"InstantMessagingServerName": "ocs-old.contoso.lab"}}})
     before = {key: pool.vdir("CAS02")[key] for key in ("InstantMessagingServerName", "InstantMessagingCertificateThumbprint",
                                                        "InstantMessagingEnabled", "InstantMessagingType")}
@@ -124,17 +125,18 @@ def test_rollback_restores_the_exact_previous_values(converged: Lab, work: Path,
     assert site.returncode == 0, site.stdout[-3000:]
     assert pool.vdir("CAS02")["InstantMessagingServerName"] == "ocspool.contoso.lab"
     resets_before = pool.resets()["per_server"]
+    # By default the newest run is undone: only CAS02 changed in it.
     rollback = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(work))
     assert rollback.returncode == 0, rollback.stdout[-3000:]
     after = {key: pool.vdir("CAS02")[key] for key in before}
     assert after == before
-    # Only CAS02 had a change to undo since its last backup... but CAS01/CAS03 have older backups from the first run.
-    # Rolling back to before the first run restores every server to "never configured".
-    first_backup = sorted((work / "backups").glob("cas01.contoso.lab-*.json"))[0].name
-    stamp = first_backup.split("-", 1)[1].split(".")[0][:15]
-    full = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(work, owa_im_rollback_to=stamp))
+    assert pool.vdir("CAS01")["InstantMessagingServerName"] == "ocspool.contoso.lab"
+    # Back to the moment the lab started, before the first run: every server as it was, never configured.
+    started = json.loads((pool.state / "lab.json").read_text())["started"]
+    moment = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    full = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(work, owa_im_rollback_to=moment))
     assert full.returncode == 0, full.stdout[-3000:]
-    for server in ("CAS01", "CAS03"):
+    for server in ("CAS01", "CAS02", "CAS03"):
         vdir = pool.vdir(server)
         assert vdir["InstantMessagingServerName"] is None and vdir["InstantMessagingCertificateThumbprint"] is None
         assert vdir["InstantMessagingEnabled"] is False and vdir["InstantMessagingType"] == "None"

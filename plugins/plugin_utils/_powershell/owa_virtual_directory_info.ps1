@@ -1,5 +1,5 @@
 # owa_virtual_directory_info: OWA virtual directories (this server's, one by identity, or the organisation's), and on
-# request this server's certificates and the OWA mailbox policies. Reads only.
+# request this server's certificates and the OWA mailbox policies, and whether OWA here owes a restart. Reads only.
 param(
     [string]$Scope,
     [string]$Identity,
@@ -21,5 +21,8 @@ if ($Identity -ne '') {
 elseif ($Scope -eq 'organization') { $owaImDirectories = @(Get-OwaVirtualDirectory @owaImVdirArguments) }
 else { $owaImDirectories = @(Get-OwaVirtualDirectory -Server $env:COMPUTERNAME @owaImVdirArguments) }
 Out-OwaImList 'vdir' $owaImDirectories $DirectoryProperties
+# Whether OWA on this server owes a restart, judged against this server's own directory.
+$owaImOwn = @(Get-OwaVirtualDirectory -Identity ($env:COMPUTERNAME + '\owa (Default Web Site)') @owaImVdirArguments -ErrorAction SilentlyContinue)
+if ($owaImOwn.Count -eq 1) { Out-OwaImRestartState (Get-OwaImRestartState $owaImOwn[0]) }
 if ($IncludeCertificates) { Out-OwaImList 'cert' @(Get-ExchangeCertificate -Server $env:COMPUTERNAME) $CertificateProperties }
 if ($IncludeMailboxPolicies) { Out-OwaImList 'policy' @(Get-OwaMailboxPolicy) $PolicyProperties }

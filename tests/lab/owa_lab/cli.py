@@ -107,8 +107,9 @@ def write_inventory(store: Store, path: Path, connection: str = "winrm", auth: s
         fqdn = directory["servers"][name]["fqdn"]
         hosts[fqdn] = {"ansible_host": "127.0.0.1", "ansible_port": lab["ports"][name]["https"],
                        "owa_lab_http_port": lab["ports"][name]["http"], "exchange_server_name": name,
-                       # This server's OWA, as a probe that bypasses the load balancer reaches it.
-                       "owa_lab_owa_url": f"https://127.0.0.1:{lab['ports'][name]['owa']}/owa/"}
+                       # This server's own OWA (not the load balancer's), which the role asks after a reset: on the lab
+                       # a port of this machine rather than https://<fqdn>/owa/.
+                       "owa_im_owa_url": f"https://127.0.0.1:{lab['ports'][name]['owa']}/owa/"}
     connection_vars: dict[str, Any] = {
         "ansible_connection": "winrm", "ansible_user": lab["user"], "ansible_password": lab["credentials"][lab["user"]],
         "ansible_winrm_transport": "ntlm", "ansible_winrm_scheme": "https", "ansible_winrm_server_cert_validation": "validate",
@@ -129,8 +130,9 @@ def write_inventory(store: Store, path: Path, connection: str = "winrm", auth: s
         **connection_vars, "owa_lab_state": str(store.root.resolve()),
         # A folder on this machine (the Ansible controller) with the installers an administrator downloaded.
         "owa_lab_installers": str(store.path("installers").resolve()),
-        # The lab's certification authority, which issued every server's certificate.
+        # The lab's certification authority, which issued every server's certificate (OWA's among them).
         "owa_lab_ca": str(store.path("tls", "ca.pem").resolve()),
+        "owa_im_owa_ca_path": str(store.path("tls", "ca.pem").resolve()),
     }}}}}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# Written by owa-lab up: a simulated Exchange organisation on this machine.\n"

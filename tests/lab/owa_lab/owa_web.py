@@ -32,8 +32,8 @@ W3WP = "c:\\windows\\system32\\inetsrv\\w3wp.exe"
 
 
 def initial_workers(started: float) -> dict[str, dict[str, Any]]:
-    """The workers of a CAS that has served users since ``started``."""
-    return {pool: {"pid": 2400 + index * 36, "started": started} for index, pool in enumerate(POOLS)}
+    """The workers of a CAS that has served users since ``started``: warmed up long ago."""
+    return {pool: {"pid": 2400 + index * 36, "started": started, "ready_at": started} for index, pool in enumerate(POOLS)}
 
 
 def worker_command_line(pool: str, pid: int) -> str:
@@ -59,16 +59,17 @@ def iis_running(store: Store, server: str) -> bool:
     return time.time() >= float(store.host(server).get("iis_down_until", 0))
 
 
-def _request_owa(store: Store, server: str) -> tuple[float, bool]:
-    """A request reaches OWA's pool: its worker starts if none runs. Returns the worker's start and whether it is new."""
+def _request_owa(store: Store, server: str) -> float:
+    """A request reaches OWA's pool: its worker starts if none runs. Returns when that worker answers."""
     with store.edit_host(server) as host:
         pool = host.setdefault("workers", {})
         if OWA_POOL in pool:
-            return float(pool[OWA_POOL]["started"]), False
+            return float(pool[OWA_POOL].get("ready_at", pool[OWA_POOL]["started"]))
         started = time.time()
-        pool[OWA_POOL] = {"pid": 5000 + int(started * 1000) % 60000, "started": started}
+        ready_at = started + float(store.lab().get("owa_warmup_seconds", 0.0))
+        pool[OWA_POOL] = {"pid": 5000 + int(started * 1000) % 60000, "started": started, "ready_at": ready_at}
     store.log(server, "w3wp-start", pool=OWA_POOL)
-    return started, True
+    return ready_at
 
 
 def answer(store: Store, server: str, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -78,8 +79,7 @@ def answer(store: Store, server: str, path: str) -> tuple[int, dict[str, str], b
     lowered = path.split("?", 1)[0].lower()
     if not (lowered == "/owa" or lowered.startswith("/owa/")):
         return 404, {"Content-Type": "text/html"}, b"<html><body><h2>HTTP Error 404. The requested resource is not found.</h2></body></html>"
-    started, _new = _request_owa(store, server)
-    if time.time() < started + float(store.lab().get("owa_warmup_seconds", 0.0)):
+    if time.time() < _request_owa(store, server):
         return 503, {"Content-Type": "text/html; charset=us-ascii"}, SERVICE_UNAVAILABLE
     version = str(store.directory()["servers"][server]["version"])
     if lowered == "/owa/healthcheck.htm" and not version.startswith("2010"):

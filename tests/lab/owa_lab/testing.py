@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import subprocess
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +95,61 @@ def start(state: Path, servers: int = 3, *extra: str) -> LabClient:
     subprocess.run(["owa-lab", "--state", str(state), "up", "--servers", str(servers), "--reset-seconds", "0.2", *extra], check=True,
                    capture_output=True)
     return LabClient(state)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _answers(url: str, context: ssl.SSLContext) -> bool:
+    """One GET of a server's OWA: a page or a redirect (to its sign-in page) is an answer; 503, an error or no
+    connection is not."""
+    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirect())
+    try:
+        with opener.open(urllib.request.Request(url), timeout=2) as reply:
+            return 200 <= reply.status < 400
+    except urllib.error.HTTPError as exc:
+        return 300 <= exc.code < 400
+    except OSError:
+        return False
+
+
+def probe_owa(inventory: Path, run: Any, interval: float = 0.1) -> dict[str, Any]:
+    """Ask every server's OWA (owa_im_owa_url) every ``interval`` s while ``run()`` runs, as a load balancer's probe
+    does. Returns run()'s outcome, the most servers not answering in one round, the longest time one server did not
+    answer, the span from the first outage to the last answer, and the servers still not answering at the end."""
+    group = yaml.safe_load(inventory.read_text())["all"]["children"]["cas_servers"]
+    urls = {name: values["owa_im_owa_url"] for name, values in group["hosts"].items()}
+    context = ssl.create_default_context(cafile=group["vars"]["owa_lab_ca"])
+    rounds: list[tuple[float, dict[str, bool]]] = []
+    stop = threading.Event()
+
+    def probing() -> None:
+        while not stop.is_set():
+            started = time.time()
+            rounds.append((started, {name: _answers(url, context) for name, url in urls.items()}))
+            stop.wait(max(0.0, interval - (time.time() - started)))
+
+    thread = threading.Thread(target=probing, daemon=True)
+    thread.start()
+    try:
+        outcome = run()
+    finally:
+        stop.set()
+        thread.join(10)
+    down_since: dict[str, float] = {}
+    longest, first_down, last_back = 0.0, None, None
+    for moment, answered in rounds:
+        for name, ok in answered.items():
+            if not ok and name not in down_since:
+                down_since[name] = moment
+                first_down = moment if first_down is None else first_down
+            elif ok and name in down_since:
+                longest = max(longest, moment - down_since.pop(name))
+                last_back = moment
+    return {"outcome": outcome, "rounds": len(rounds),
+            "most_not_answering": max((sum(not ok for ok in answered.values()) for _t, answered in rounds), default=0),
+            "longest_outage_seconds": round(longest, 2),
+            "span_seconds": round((last_back or 0.0) - first_down, 2) if first_down is not None else 0.0,
+            "still_down": sorted(down_since)}
