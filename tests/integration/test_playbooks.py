@@ -57,6 +57,7 @@ def converged(pool: Lab, work: Path) -> Lab:
      "owa_im_certificate_thumbprint must be a certificate's SHA-1 thumbprint: 40 hexadecimal digits"),
     ({"owa_im_discover_certificate": False}, "Give owa_im_certificate_thumbprint"),
     ({"owa_im_max_concurrent_resets": 0}, "owa_im_max_concurrent_resets must be 1 or more"),
+    ({"owa_im_restart_when_change": False}, "owa_im_restart_when_change (did you mean owa_im_restart_when_changed?)"),
 ])
 def test_role_stops_before_any_change(pool: Lab, work: Path, overrides: dict, expected: str) -> None:
     run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work, **overrides))

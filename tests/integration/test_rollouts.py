@@ -94,7 +94,14 @@ def test_a_change_made_by_hand_without_a_reset_is_reset_by_the_next_run(pool: La
     assert "Predicted (check mode, nothing was changed or reset)" in check.stdout
     assert "would reset: ['cas02.contoso.lab']" in check.stdout
     assert _resets(pool) == before
+    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=_vars(tmp_path))
+    assert audit.returncode != 0
+    assert "a reset is owed) on: cas02.contoso.lab" in audit.stdout
+    report = json.loads(sorted((tmp_path / "audit").glob("owa_im_audit-*.json"))[-1].read_text())
+    assert report["reset_pending"] == ["cas02.contoso.lab"] and report["drift"] == []
     _owed_resets_then_quiet(pool, tmp_path, before, ("CAS02",))
+    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=_vars(tmp_path))
+    assert audit.returncode == 0, audit.stdout[-3000:]
 
 
 def test_a_backup_folder_that_cannot_be_written_stops_the_change(pool: Lab, tmp_path: Path) -> None:
