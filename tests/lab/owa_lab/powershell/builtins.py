@@ -71,8 +71,13 @@ def foreach_object(inv: Invocation) -> list[Any]:
                             f'"{type_name_of(block)}" to type "System.Management.Automation.ScriptBlock".',
                             error_id="CannotConvertArgumentNoMessage,Microsoft.PowerShell.Commands.ForEachObjectCommand",
                             category="InvalidArgument", exception_type="System.Management.Automation.ParameterBindingException")
+    begin, end = inv.get("Begin"), inv.get("End")
+    if isinstance(begin, ScriptBlock):
+        output.extend(inv.engine.invoke_block(begin, [], None))
     for item in inv.input:
         output.extend(inv.engine.invoke_block(block, [item], item, bind_underscore=True))
+    if isinstance(end, ScriptBlock):
+        output.extend(inv.engine.invoke_block(end, [], None))
     return output
 
 
@@ -112,6 +117,9 @@ def _columns(inv: Invocation, specs: list[Any], item: Any) -> list[tuple[str, Ca
     for spec in specs:
         if isinstance(spec, CIDict):
             columns.append(_calculated(inv, spec))
+            continue
+        if isinstance(spec, ScriptBlock):
+            columns.append(_calculated(inv, CIDict([("Expression", spec)])))
             continue
         pattern = to_string(spec)
         names = [key for key in property_names(item) if fnmatch.fnmatchcase(key.lower(), pattern.lower())]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 from typing import Any
 
@@ -84,9 +85,9 @@ def format_table(items: list[Any], patterns: list[str] | None, hide_headers: boo
 def _hashtable_table(table: CIDict) -> list[str]:
     keys = [to_string(k) for k in table.keys()]
     values = [_cell(v) for v in table.values()]
-    width = max([4] + [len(k) for k in keys])
+    width = 30  # the Name column of the DictionaryEntry view is 30 wide (DotNetTypes.format.ps1xml)
     lines = ["", "Name".ljust(width) + " Value", "----".ljust(width) + " -----"]
-    lines.extend(f"{k.ljust(width)} {v}".rstrip() for k, v in zip(keys, values))
+    lines.extend(f"{(k if len(k) <= width else k[:width - 3] + '...').ljust(width)} {v}".rstrip() for k, v in zip(keys, values))
     lines.append("")
     return lines
 
@@ -117,6 +118,13 @@ def render(output: list[Any]) -> str:
     for item in output:
         if item is None:
             continue  # Out-Default writes nothing for $null
+        if isinstance(item, dt.datetime):
+            # DateTime's view shows its DateTime script property: the long date and the long time (en-US).
+            flush()
+            hour = item.hour % 12 or 12
+            lines.extend(["", f"{item:%A}, {item:%B} {item.day}, {item.year} {hour}:{item.minute:02d}:{item.second:02d} "
+                          + ("AM" if item.hour < 12 else "PM"), ""])
+            continue
         if isinstance(item, PSObject) and item.type_name not in ("System.Management.Automation.ErrorRecord",):
             if pending and pending[0].type_name != item.type_name:
                 flush()

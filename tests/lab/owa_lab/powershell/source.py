@@ -83,7 +83,7 @@ class _Scanner:
                 if index + 1 < len(self.text) and self.text[index + 1] in DOUBLE_QUOTES:
                     return None
                 return self.text[self.pos + 1:index]
-            if char in "$`\n":
+            if char in "`\n" or (char == "$" and re.match(r"[\w{(?^:$]", self.text[index + 1:index + 2] or "")):
                 return None
             index += 1
         return None
@@ -107,7 +107,7 @@ class _Scanner:
             self.out.append(text[self.pos:self.pos + 6])
             self.pos += 6
             return True
-        if char == "." and previous not in _TOKEN_BREAK:
+        if char == "." and (previous not in _TOKEN_BREAK or previous in ")}"):
             found = re.match(r"\.(foreach)(\s*\()", text[self.pos:], re.I)
             if found:
                 self.out.append(".'" + found.group(1) + "'")

@@ -64,7 +64,13 @@ class CIDict:
 
     @staticmethod
     def _fold(key: Any) -> Any:
-        return key.lower() if isinstance(key, str) else key
+        if isinstance(key, str):
+            return key.lower()
+        try:
+            hash(key)
+        except TypeError:
+            return ("reference", id(key))   # an array or hashtable as a key: .NET compares such keys by reference
+        return key
 
     def __setitem__(self, key: Any, value: Any) -> None:
         folded = self._fold(key)
@@ -98,6 +104,10 @@ class CIDict:
 
     def values(self) -> list[Any]:
         return [entry[1] for entry in self._data.values()]
+
+
+class PSChar(str):
+    """A System.Char: text of one character that converts to a number as its code (UTF-16 code unit)."""
 
 
 class PSOrdered(CIDict):
@@ -255,6 +265,13 @@ AutomationNull = None
 
 
 def format_date(value: dt.datetime) -> str:
+    """PowerShell turns a DateTime into text with the invariant culture ("$date", [string]$date): MM/dd/yyyy HH:mm:ss
+    (about_Quoting_Rules: culture-sensitive values in strings use the invariant culture)."""
+    return f"{value.month:02d}/{value.day:02d}/{value.year:04d} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+
+
+def format_date_current_culture(value: dt.datetime) -> str:
+    """DateTime.ToString() in en-US: M/d/yyyy h:mm:ss tt."""
     hour = value.hour % 12 or 12
     return f"{value.month}/{value.day}/{value.year} {hour}:{value.minute:02d}:{value.second:02d} " + (
         "AM" if value.hour < 12 else "PM")
@@ -333,6 +350,8 @@ def to_number(value: Any) -> int | float:
         return value.number
     if isinstance(value, SwitchValue):
         return int(value.present)
+    if isinstance(value, PSChar):
+        return ord(value)
     if isinstance(value, str):
         text = value.strip()
         if text == "":
@@ -370,6 +389,8 @@ def type_name_of(value: Any) -> str:
         return "System.Int32"
     if isinstance(value, float):
         return "System.Double"
+    if isinstance(value, PSChar):
+        return "System.Char"
     if isinstance(value, str):
         return "System.String"
     if isinstance(value, list):
@@ -399,6 +420,9 @@ def type_name_of(value: Any) -> str:
     if isinstance(value, RecordException):
         return value.error.exception_type
     return "System.Object"
+
+
+_DAYS_OF_WEEK = {"Sunday": 0, "Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6}
 
 
 def get_property(value: Any, name: str) -> Any:
@@ -432,12 +456,18 @@ def get_property(value: Any, name: str) -> Any:
         return None
     if isinstance(value, dt.datetime):
         attributes = {"year": value.year, "month": value.month, "day": value.day, "hour": value.hour,
+                      "dayofweek": PSEnum("System.DayOfWeek", _DAYS_OF_WEEK, (value.weekday() + 1) % 7),
+                      "dayofyear": value.timetuple().tm_yday, "millisecond": value.microsecond // 1000,
                       "minute": value.minute, "second": value.second, "date": value.replace(hour=0, minute=0, second=0, microsecond=0),
                       "ticks": int((value - dt.datetime(1, 1, 1)).total_seconds() * 10_000_000)}
         return attributes.get(lower)
     if isinstance(value, dt.timedelta):
-        attributes = {"days": value.days, "totaldays": value.total_seconds() / 86400,
-                      "totalseconds": value.total_seconds(), "totalhours": value.total_seconds() / 3600}
+        seconds = value.total_seconds()
+        whole = int(abs(seconds))
+        sign = -1 if seconds < 0 else 1
+        attributes = {"days": int(seconds / 86400), "hours": sign * (whole // 3600 % 24), "minutes": sign * (whole // 60 % 60),
+                      "seconds": sign * (whole % 60), "totaldays": seconds / 86400, "totalseconds": seconds,
+                      "totalhours": seconds / 3600, "totalminutes": seconds / 60, "totalmilliseconds": seconds * 1000}
         return attributes.get(lower)
     if isinstance(value, PSEnum):
         return {"value__": value.number}.get(lower)
