@@ -1,0 +1,61 @@
+"""Ansible's own features an admin reaches for, on the site playbook and the role: serial, tags, typos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import LAB_VARS, ROOT, Lab, start_lab
+
+PLAYBOOKS = ROOT / "playbooks"
+
+
+def _vars(work: Path, **extra: object) -> dict[str, object]:
+    values: dict[str, object] = dict(LAB_VARS, owa_im_backup_directory=str(work / "backups"),
+                                     owa_im_host_authorization_file=str(work / "host_authorization.md"))
+    values.update(extra)
+    return values
+
+
+def _changes(lab: Lab) -> list[str]:
+    return [e["server"] for e in lab.log() if e["event"] == "ad-change" and e.get("changes")]
+
+
+@pytest.fixture
+def pool(tmp_path_factory: pytest.TempPathFactory):
+    started = start_lab(tmp_path_factory.mktemp("pool"))
+    yield started
+    started.owa_lab("down")
+
+
+@pytest.mark.parametrize("serial", [1, "50%"])
+def test_serial_batches_check_the_pool_so_far_then_the_whole_pool(pool: Lab, tmp_path: Path, serial: object) -> None:
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path, owa_im_serial=serial))
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "So far (1 of the play's 3 servers, in batches of owa_im_serial)" in run.stdout
+    assert "3 CAS servers carry the same IM settings" in run.stdout
+    resets = pool.resets()
+    assert resets["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1} and resets["max_concurrent"] == 1
+
+
+def test_a_mistyped_variable_in_a_hosts_inventory_stops_everything(pool: Lab, tmp_path: Path) -> None:
+    inventory = yaml.safe_load(pool.inventory.read_text())
+    inventory["all"]["children"]["cas_servers"]["hosts"]["cas02.contoso.lab"]["owa_im_enable"] = False
+    pool.inventory.write_text(yaml.safe_dump(inventory))
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path))
+    assert run.returncode != 0
+    assert "owa_im_enable (did you mean owa_im_enabled?)" in run.stdout and "Nothing was changed" in run.stdout
+    assert _changes(pool) == [] and pool.resets()["windows"] == []
+
+
+def test_tags_never_skip_the_checks_and_a_skipped_step_leaves_no_crash(pool: Lab, tmp_path: Path) -> None:
+    gated = pool.playbook(PLAYBOOKS / "site.yml", "--tags", "owa_im_virtual_directory",
+                          extra_vars=_vars(tmp_path, owa_im_host_authorization_confirmed=False))
+    assert gated.returncode != 0
+    assert "Nothing was changed. OCS 2007 R2 only talks to Client Access servers on its Host" in gated.stdout
+    assert _changes(pool) == []
+    skipped = pool.playbook(PLAYBOOKS / "site.yml", "--skip-tags", "owa_im_virtual_directory", extra_vars=_vars(tmp_path))
+    assert skipped.returncode == 0, skipped.stdout[-3000:]
+    assert _changes(pool) == [] and "3 CAS servers carry the same IM settings" in skipped.stdout
