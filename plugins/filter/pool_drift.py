@@ -14,8 +14,11 @@ description:
   - Compares the IM settings of every Client Access server of a load-balanced pool. The OCS server name, the type and the
     enabled flag must be the same everywhere; each server's thumbprint must name a certificate of its own that is bound
     to IIS and valid today.
-  - The expected value of a pool-wide setting is the one most servers carry.
-positional: _input
+  - Servers are compared within their pool (C(pool) of each entry, from the host variable C(owa_im_pool_name); entries
+    without one form a single pool), so two sites with their own OCS pools are not drift.
+  - The expected value of a pool-wide setting is the one given in O(intended), else the one most servers of the pool
+    carry; when no value has a majority (a tie, such as two servers that disagree), every server of that pool is named.
+positional: _input, intended
 options:
   _input:
     description:
@@ -25,6 +28,11 @@ options:
     type: list
     elements: dict
     required: true
+  intended:
+    description:
+      - The settings asked for, by option name (C(instant_messaging_server_name), C(instant_messaging_type),
+        C(instant_messaging_enabled)); a field given here is compared with it rather than with the majority.
+    type: dict
 author:
   - exchange.owa_im contributors
 """
@@ -33,11 +41,15 @@ EXAMPLES = r"""
 - name: Fail when the pool has drifted
   ansible.builtin.assert:
     that: pool | exchange.owa_im.pool_drift | length == 0
+
+- name: Fail when any server differs from the settings asked for
+  ansible.builtin.assert:
+    that: pool | exchange.owa_im.pool_drift({'instant_messaging_server_name': 'ocspool.contoso.com'}) | length == 0
 """
 
 RETURN = r"""
 _value:
-  description: The differences, C({server, field, value, expected}); empty when the pool is consistent.
+  description: The differences, C({server, field, value, expected}) and C(pool) where pools are named; empty when the pool is consistent.
   type: list
   elements: dict
 """

@@ -19,24 +19,43 @@ def _comparable(field: str, value: t.Any) -> t.Any:
     return value
 
 
-def drift(servers: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str, t.Any]]:
-    """Problems as ``{server, field, value, expected}``.
+def _expected(field: str, values: t.List[t.Any], intended: t.Mapping[str, t.Any]) -> t.Tuple[t.Any, bool]:
+    """What every server of a pool should carry for ``field``, and whether that is known (no tie)."""
+    if intended.get(field) is not None:
+        return _comparable(field, intended[field]), True
+    counts = collections.Counter(values).most_common()
+    if len(counts) > 1 and counts[0][1] == counts[1][1]:
+        return None, False
+    return counts[0][0], True
 
-    ``servers``: one entry per CAS, ``{"server", "settings": {option: value}, "certificate": {...check_thumbprint...}}``;
-    a certificate of None was not checked and is not judged.
-    The expected pool-wide value is the one most servers carry (ties go to the first server's).
+
+def drift(servers: t.Sequence[t.Mapping[str, t.Any]], intended: t.Optional[t.Mapping[str, t.Any]] = None) -> t.List[t.Dict[str, t.Any]]:
+    """Problems as ``{server, field, value, expected}`` (and ``pool`` where the entries name pools).
+
+    ``servers``: one entry per CAS, ``{"server", "pool", "settings": {option: value}, "certificate": {...check_thumbprint...}}``;
+    a certificate of None was not checked and is not judged. Servers are compared within their pool (entries without a
+    pool form one), with ``intended`` (the settings asked for, by option name) where it gives a field, else with the
+    value most servers of the pool carry; when no value has a majority (a tie), every server of the pool is named.
     """
     problems: t.List[t.Dict[str, t.Any]] = []
-    for field in POOL_WIDE:
-        values = [_comparable(field, (s.get("settings") or {}).get(field)) for s in servers]
-        if not values:
-            continue
-        counts = collections.Counter(values)
-        expected = max(counts, key=lambda v: (counts[v], -values.index(v)))
-        for entry, value in zip(servers, values):
-            if value != expected:
-                problems.append({"server": entry.get("server"), "field": field,
-                                 "value": (entry.get("settings") or {}).get(field), "expected": expected})
+    pools: t.Dict[str, t.List[t.Mapping[str, t.Any]]] = collections.OrderedDict()
+    for entry in servers:
+        pools.setdefault(str(entry.get("pool") or ""), []).append(entry)
+    for pool, members in pools.items():
+        for field in POOL_WIDE:
+            values = [_comparable(field, (s.get("settings") or {}).get(field)) for s in members]
+            expected, known = _expected(field, values, intended or {})
+            for entry, value in zip(members, values):
+                # A server's own intended settings (the role's first read records them) come first.
+                own = entry.get("intended") or {}
+                wanted, sure = (_comparable(field, own[field]), True) if own.get(field) is not None else (expected, known)
+                if sure and value == wanted:
+                    continue
+                problem = {"server": entry.get("server"), "field": field, "value": (entry.get("settings") or {}).get(field),
+                           "expected": wanted if sure else "no majority: the servers of the pool disagree and no intended value was given"}
+                if pool:
+                    problem["pool"] = pool
+                problems.append(problem)
     for entry in servers:
         certificate = entry.get("certificate")
         if certificate is None:
@@ -78,6 +97,8 @@ def role_entries(hosts: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str,
                                                                        and host["owa_im_components"].get("changed")))
         entries.append({
             "server": host.get("inventory_hostname"),
+            "pool": host.get("owa_im_pool_name") or "",
+            "intended": {key: value for key, value in (state.get("intended") or {}).items() if key in POOL_WIDE},
             "settings": {key: value for key, value in (settings or {}).items() if key != "identity"},
             "certificate": certificate,
             "changed": changed,

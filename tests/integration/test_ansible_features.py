@@ -59,3 +59,25 @@ def test_tags_never_skip_the_checks_and_a_skipped_step_leaves_no_crash(pool: Lab
     skipped = pool.playbook(PLAYBOOKS / "site.yml", "--skip-tags", "owa_im_virtual_directory", extra_vars=_vars(tmp_path))
     assert skipped.returncode == 0, skipped.stdout[-3000:]
     assert _changes(pool) == [] and "3 CAS servers carry the same IM settings" in skipped.stdout
+
+
+def test_two_pools_in_one_inventory_are_not_drift_and_limit_keeps_every_servers_notes(pool: Lab, tmp_path: Path) -> None:
+    inventory = yaml.safe_load(pool.inventory.read_text())
+    group = inventory["all"]["children"]["cas_servers"]
+    group["vars"]["owa_im_server_name"] = "ocspool.contoso.lab"
+    group["hosts"]["cas03.contoso.lab"].update(owa_im_pool_name="south", owa_im_server_name="ocs-south.contoso.lab")
+    pool.inventory.write_text(yaml.safe_dump(inventory))
+    lab_vars = {k: v for k, v in _vars(tmp_path).items() if k != "owa_im_server_name"}
+    limited = pool.playbook(PLAYBOOKS / "site.yml", "--limit", "cas03.contoso.lab", extra_vars=lab_vars)
+    assert limited.returncode == 0, limited.stdout[-3000:]
+    notes = (tmp_path / "host_authorization.md").read_text()
+    assert "| cas01.contoso.lab |" in notes and "| cas02.contoso.lab |" in notes and "## CAS pool south" in notes
+    assert notes.index("ocs-south.contoso.lab") < notes.index("| cas03.contoso.lab |")
+    assert "So far (1 of the play's 1 servers" not in limited.stdout
+    full = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars)
+    assert full.returncode == 0, full.stdout[-3000:]
+    assert pool.vdir("CAS03")["InstantMessagingServerName"] == "ocs-south.contoso.lab"
+    assert pool.vdir("CAS01")["InstantMessagingServerName"] == "ocspool.contoso.lab"
+    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=dict(lab_vars, owa_im_audit_directory=str(tmp_path / "audit")))
+    assert audit.returncode == 0, audit.stdout[-3000:]
+    assert "compared with the settings intended for each server" in audit.stdout

@@ -141,3 +141,25 @@ def test_error_translation() -> None:
     stderr = ('#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
               '<S S="Error">Boom_x000D__x000A_</S><S S="warning">w</S></Objs>')
     assert clixml_errors(stderr) == ["Boom"]
+
+
+def test_pool_drift_compares_within_each_pool_with_the_intended_settings_or_a_majority() -> None:
+    two = [_server("CAS01", "ocs.contoso.com"), _server("CAS02", "old.contoso.com")]
+    # Two servers that disagree: no majority, both are named.
+    assert [p["server"] for p in pool_consistency.drift(two)] == ["CAS01", "CAS02"]
+    # With the intended value, only the one that differs from it.
+    assert [(p["server"], p["expected"]) for p in pool_consistency.drift(two, {"instant_messaging_server_name": "OCS.contoso.com."})] == [
+        ("CAS02", "ocs.contoso.com")]
+    # Two sites, each with its own OCS pool, are not drift.
+    sites = [dict(_server("CAS01", "ocs.contoso.com"), pool="north"), dict(_server("CAS02", "ocs-south.contoso.com"), pool="south")]
+    assert pool_consistency.drift(sites) == []
+    sites.append(dict(_server("CAS03", "ocs.contoso.com"), pool="south"))
+    assert [(p["server"], p["pool"]) for p in pool_consistency.drift(sites)] == [("CAS02", "south"), ("CAS03", "south")]
+
+
+def test_each_server_is_held_to_its_own_intended_settings_first() -> None:
+    north = dict(_server("CAS01", "ocs.contoso.com"), intended={"instant_messaging_server_name": "ocs.contoso.com"})
+    south = dict(_server("CAS02", "ocs-south.contoso.com"), intended={"instant_messaging_server_name": "ocs-south.contoso.com"})
+    assert pool_consistency.drift([north, south]) == []
+    wrong = dict(_server("CAS03", "ocs.contoso.com"), intended={"instant_messaging_server_name": "ocs-south.contoso.com"})
+    assert [(p["server"], p["expected"]) for p in pool_consistency.drift([north, wrong, south])] == [("CAS03", "ocs-south.contoso.com")]
