@@ -22,8 +22,8 @@ from test_playbooks import _recap as recap
 KERBEROS_EXAMPLE = ROOT / "playbooks" / "inventory.kerberos.example.yml"
 CREDSSP_EXAMPLE = ROOT / "playbooks" / "inventory.credssp.example.yml"
 SITE = ROOT / "playbooks" / "site.yml"
-# What a rendered inventory takes from the lab's own: where the servers are, who logs on, which CA to trust, and
-# the lab's bookkeeping (owa_lab_*). kinit_env_vars lets Ansible's kinit see KRB5_CONFIG, the lab realm's krb5.conf.
+# What a rendered inventory takes from the lab's own although the example sets it: who logs on and which CA to trust.
+# kinit_env_vars lets Ansible's kinit see KRB5_CONFIG, the lab realm's krb5.conf.
 LAB_GROUP_VARS = ("ansible_user", "ansible_password", "ansible_winrm_ca_trust_path", "ansible_winrm_kinit_env_vars")
 MISSING = missing_programs()
 needs_kdc = pytest.mark.skipif(bool(MISSING), reason="the lab's Kerberos realm needs " + ", ".join(MISSING)
@@ -34,9 +34,10 @@ def render(example: Path, lab: Lab, destination: Path, http: bool = False, **ove
     """``example`` pointed at ``lab`` (``http``: at its HTTP listeners); returns a Lab client for the rendered file."""
     lab_group = yaml.safe_load(lab.inventory.read_text())["all"]["children"]["cas_servers"]
     group = yaml.safe_load(example.read_text())["all"]["children"]["cas_servers"]
-    variables = dict(group["vars"])
-    variables.update({key: lab_group["vars"][key] for key in LAB_GROUP_VARS if key in lab_group["vars"]})
-    variables.update({key: value for key, value in lab_group["vars"].items() if key.startswith("owa_lab_")})
+    # The example's variables win, but for the lab's account and CA; the lab adds what the example does not set (its
+    # bookkeeping, where its servers' OWA answers and the CA to check it with).
+    variables = {key: value for key, value in lab_group["vars"].items() if key not in group["vars"] or key in LAB_GROUP_VARS}
+    variables.update({key: value for key, value in group["vars"].items() if key not in LAB_GROUP_VARS})
     variables.update(overrides)
     hosts = lab_group["hosts"]
     if http:
