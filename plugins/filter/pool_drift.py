@@ -44,7 +44,10 @@ EXAMPLES = r"""
 
 - name: Fail when any server differs from the settings asked for
   ansible.builtin.assert:
-    that: pool | exchange.owa_im.pool_drift({'instant_messaging_server_name': 'ocspool.contoso.com'}) | length == 0
+    that: pool | exchange.owa_im.pool_drift(intended) | length == 0
+  vars:
+    intended:
+      instant_messaging_server_name: ocspool.contoso.com
 """
 
 RETURN = r"""

@@ -93,8 +93,8 @@ def role_entries(hosts: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str,
         else:
             settings, certificate = state.get("virtual_directory"), state.get("certificate")
         restart = host.get("owa_im_restart")
-        changed = bool((_ran(applied) and applied.get("changed")) or (_ran(host.get("owa_im_components"))
-                                                                       and host["owa_im_components"].get("changed")))
+        components = host.get("owa_im_components")
+        changed = bool((_ran(applied) and applied.get("changed")) or (_ran(components) and components.get("changed")))
         entries.append({
             "server": host.get("inventory_hostname"),
             "pool": host.get("owa_im_pool_name") or "",

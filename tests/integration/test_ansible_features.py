@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ PLAYBOOKS = ROOT / "playbooks"
 
 
 def _vars(work: Path, **extra: object) -> dict[str, object]:
-    values: dict[str, object] = dict(LAB_VARS, owa_im_backup_directory=str(work / "backups"),
+    values: dict[str, object] = dict(LAB_VARS, owa_im_backup_directory=str(work / "backups"), owa_im_site_directory=str(work / "site"),
                                      owa_im_host_authorization_file=str(work / "host_authorization.md"))
     values.update(extra)
     return values
@@ -36,6 +37,13 @@ def test_serial_batches_check_the_pool_so_far_then_the_whole_pool(pool: Lab, tmp
     assert run.returncode == 0, run.stdout[-3000:]
     assert "So far (1 of the play's 3 servers, in batches of owa_im_serial)" in run.stdout
     assert "3 CAS servers carry the same IM settings" in run.stdout
+    # A report per batch; the last covers the whole pool, changed and reset.
+    reports = sorted((tmp_path / "site").glob("owa_im_site-*.json"))
+    assert reports, run.stdout[-2000:]
+    last = json.loads(reports[-1].read_text())
+    assert last["check_mode"] is False and [e["server"] for e in last["servers"] if e["changed"] and e["reset"]] == [
+        "cas01.contoso.lab", "cas02.contoso.lab", "cas03.contoso.lab"]
+    assert "| cas02.contoso.lab | default | ocspool.contoso.lab | Ocs | True | yes | yes |" in reports[-1].with_suffix(".md").read_text()
     resets = pool.resets()
     assert resets["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1} and resets["max_concurrent"] == 1
 
@@ -81,3 +89,20 @@ def test_two_pools_in_one_inventory_are_not_drift_and_limit_keeps_every_servers_
     audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=dict(lab_vars, owa_im_audit_directory=str(tmp_path / "audit")))
     assert audit.returncode == 0, audit.stdout[-3000:]
     assert "compared with the settings intended for each server" in audit.stdout
+
+
+def test_the_role_readme_examples_run_as_pasted(pool: Lab, tmp_path: Path) -> None:
+    readme = (ROOT / "roles" / "cas" / "README.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:]]
+    plays = [yaml.safe_load(block) for block in blocks if block.lstrip().startswith("- name:")]
+    assert len(plays) == 2
+    # The lab's own values where the examples name production ones: its OCS pool, and installers sent from the
+    # controller (its NTLM sessions cannot read a share).
+    lab = dict(_vars(tmp_path), owa_im_component_source="")
+    for index, play in enumerate(plays):
+        path = tmp_path / f"example{index}.yml"
+        path.write_text(yaml.safe_dump(play))
+        run = pool.playbook(path, extra_vars=lab)
+        assert run.returncode == 0, run.stdout[-3000:]
+    assert pool.vdir("CAS02")["InstantMessagingServerName"] == "ocspool.contoso.lab"
+    assert pool.resets()["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1}

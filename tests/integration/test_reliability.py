@@ -102,8 +102,9 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_changes(lab: Lab,
 # nothing but the cmdlets the module always runs.
 HOSTILE = st.text(alphabet=st.sampled_from(list("'\"`$(){};|&@#<>-–—:x \\\u2018\u2019\u201a\u201b\u201c\u201d\u201e")) | st.characters(
     exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
+# Get-WmiObject: the OWA worker processes, for whether OWA owes a restart.
 EXPECTED_CMDLETS = {"Get-PSSnapin", "Add-PSSnapin", "Get-ExchangeServer", "Get-OwaVirtualDirectory", "ForEach-Object", "Get-Date",
-                    "Test-Path", "Join-Path", "Get-Content", "Get-ExchangeCertificate", "Where-Object", "Get-Command"}
+                    "Test-Path", "Join-Path", "Get-Content", "Get-ExchangeCertificate", "Where-Object", "Get-Command", "Get-WmiObject"}
 
 
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))

@@ -8,8 +8,8 @@ import typing as t
 from ansible_collections.exchange.owa_im.plugins.action.iis_restart import ActionModule as IisRestart
 from ansible_collections.exchange.owa_im.plugins.action.owa_virtual_directory import ActionModule as OwaVirtualDirectory
 from ansible_collections.exchange.owa_im.plugins.action.owa_virtual_directory_backup_info import ActionModule as BackupInfo
-from ansible_collections.exchange.owa_im.tests.unit.plugins.action.test_action_plugins import (AFTER, ARGS, BEFORE, SERVER, FakeConnection,
-                                                                                                make, record, vd_output)
+from ansible_collections.exchange.owa_im.tests.unit.plugins.action.test_action_plugins import (
+    AFTER, ARGS, BEFORE, SERVER, FakeConnection, make, record, vd_output)
 
 
 def restart_state(pending: bool) -> t.List[str]:
