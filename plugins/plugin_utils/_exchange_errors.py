@@ -39,9 +39,10 @@ def translate(error: t.Mapping[str, t.Any], server: str) -> ExchangeError:
                              "Point the play at the Client Access servers." % server, "not_exchange")
     if "successful bind must be completed" in message or "000004DC" in message:
         return ExchangeError(
-            "Exchange on %s could not reach Active Directory with your credentials: a WinRM session authenticated with NTLM "
-            "cannot pass them on to a domain controller (the second hop). Use ansible_winrm_transport: credssp, or kerberos "
-            "with ansible_winrm_kerberos_delegation: true, or run the play on the server itself. Exchange said: %s"
+            "Exchange on %s could not reach Active Directory with your credentials: a WinRM session authenticated with NTLM, "
+            "Basic, or Kerberos without delegation cannot pass them on to a domain controller (the second hop). Use "
+            "ansible_winrm_transport: credssp, or kerberos with ansible_winrm_kerberos_delegation: true, or run the play on the "
+            "server itself. Exchange said: %s"
             % (server, message.splitlines()[0]), "second_hop", message)
     if exception.endswith("ManagementObjectNotFoundException"):
         return ExchangeError("%s: %s Check the identity option (format: SERVER\\owa (Default Web Site))." % (server, message),

@@ -93,7 +93,7 @@ def source_missing_message(server: str, source: str, windows_said: str) -> str:
     message = ("%s: components are missing and the source %r holds neither their installers (%s) nor %s to expand them from."
                % (server, source or "(none given)", names, EXPANDER))
     if is_unc(source):
-        message += (" %s is a share: from a WinRM session authenticated with NTLM (or Basic) the server has no credentials to pass "
+        message += (" %s is a share: from a WinRM session authenticated with NTLM, Basic, or Kerberos without delegation the server has no credentials to pass "
                     "on to the file server (the second hop), so Test-Path finds nothing there and msiexec cannot open the "
                     "package (1619) even when the files are present%s. Either connect with credentials the server can delegate "
                     "(ansible_winrm_transport: kerberos with ansible_winrm_kerberos_delegation: true, or credssp), or copy the "

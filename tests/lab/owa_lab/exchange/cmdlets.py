@@ -68,10 +68,11 @@ def multi_valued(element_type: str, items: Any) -> PSCollection:
 
 
 def _check_directory_reachable(inv: Invocation) -> None:
-    """The second hop: from an NTLM-authenticated WinRM session, the CAS cannot pass the user's credentials to a DC."""
+    """The second hop: from a WinRM session that holds no credentials it can pass on (Kerberos without a delegated
+    ticket, always; NTLM under the lab's --ad-unreachable-ntlm), the CAS cannot authenticate the user to a DC."""
     session = session_of(inv)
     faults = session.store.faults(session.server)
-    if faults.get("ad_unreachable_ntlm") and session.auth == "ntlm":
+    if session.auth == "kerberos" or (faults.get("ad_unreachable_ntlm") and session.auth == "ntlm"):
         raise RuntimeError_(
             f"Active Directory operation failed on {_dc(session)}. This error is not retriable. Additional information: "
             "An operations error occurred.\r\nActive directory response: 000004DC: LdapErr: DSID-0C0906E8, comment: "
