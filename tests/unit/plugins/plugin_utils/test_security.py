@@ -111,10 +111,12 @@ def test_basic_cannot_send_a_password_beyond_latin_1_and_the_message_shows_none_
 
 def test_codec_errors_and_secrets_are_masked_in_messages() -> None:
     secret = "Pa\u20acsw\u00f6rd"
+    raw = ""
     try:
         secret.encode("latin-1")
     except UnicodeEncodeError as exc:
         raw = "plaintext: %s; user administrator:%s" % (exc, secret)
+    assert raw
     masked = without_secrets(raw, [secret])
     assert "\u20ac" not in masked and "\\u20ac" not in masked and "position" not in masked and secret not in masked
     assert masked.startswith("plaintext: 'latin-1' codec can't encode a character (not shown") and masked.endswith("administrator:********")
@@ -155,7 +157,7 @@ class RawWinrmConnection:
 
     def __init__(self, stdout_chunks: int, stderr_chunks: int = 0, delay: float = 0.0) -> None:
         self._shell = type("Shell", (), {"SHELL_FAMILY": "powershell"})()
-        self.chunks = [(b"o" * 65536, b"") for _ in range(stdout_chunks)] + [(b"", b"e" * 65536) for _ in range(stderr_chunks)]
+        self.chunks = [(b"o" * 65536, b"") for _index in range(stdout_chunks)] + [(b"", b"e" * 65536) for _index in range(stderr_chunks)]
         self.delay = delay
         self.received = 0
 
