@@ -23,6 +23,12 @@ class ActionModule(ExchangeActionBase):
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
         query = _query.compile_query(params.get("query"))
+        strategy = getattr(self._task.get_play(), "strategy", None)
+        if params["require_linear_strategy"] and isinstance(strategy, str) and strategy not in ("", "linear"):
+            raise ExchangeFailure("the exchange.owa_im.cas role needs the play's default strategy, linear; this play has strategy: %s. "
+                                  "Its pool checks, run_once steps and rolling resets rely on every host finishing a task before the "
+                                  "next begins. Remove strategy from the play (serial, or owa_im_serial with the site playbook, "
+                                  "limits how many servers go at once). Nothing was changed." % strategy)
         names = {str(k): str(v) for k, v in (params.get("error_names") or {}).items()}
 
         def named(option: str) -> str:

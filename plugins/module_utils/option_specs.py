@@ -22,6 +22,7 @@ CAS_INFO_SPEC = {
     "include_components": {"type": "bool", "default": True},
     "certificate_required": {"type": "bool", "default": False},
     "error_names": {"type": "dict"},
+    "require_linear_strategy": {"type": "bool", "default": False},
     "query": {"type": "str"},
 }
 

@@ -57,6 +57,13 @@ options:
       - For roles and wrappers. Maps an option of this module to the variable the user set for it, for example
         C(instant_messaging_server_name) to C(owa_im_server_name), so that a refusal names what the user can fix.
     type: dict
+  require_linear_strategy:
+    description:
+      - For roles. Refuse, before the server is contacted, to run in a play whose strategy is not C(linear) (the
+        default). The role C(exchange.owa_im.cas) sets it - its pool checks, C(run_once) steps and rolling resets rely on
+        every host finishing a task before the next starts, which C(strategy) C(free) does not give.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.query

@@ -106,3 +106,14 @@ def test_the_role_readme_examples_run_as_pasted(pool: Lab, tmp_path: Path) -> No
         assert run.returncode == 0, run.stdout[-3000:]
     assert pool.vdir("CAS02")["InstantMessagingServerName"] == "ocspool.contoso.lab"
     assert pool.resets()["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1}
+
+
+def test_strategy_free_is_refused_with_the_fix(pool: Lab, tmp_path: Path) -> None:
+    play = [{"name": "The role under strategy free", "hosts": "cas_servers", "gather_facts": False, "strategy": "free",
+             "roles": [{"role": "exchange.owa_im.cas"}]}]
+    path = tmp_path / "free.yml"
+    path.write_text(yaml.safe_dump(play))
+    run = pool.playbook(path, extra_vars=_vars(tmp_path))
+    assert run.returncode != 0
+    assert "needs the play's default strategy, linear; this play has strategy: free" in run.stdout
+    assert _changes(pool) == []

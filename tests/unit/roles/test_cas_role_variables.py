@@ -11,8 +11,8 @@ from ansible_collections.exchange.owa_im.plugins.filter.unknown_variables import
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = ROOT / "roles" / "cas"
-# Tags, and a name that appears in the role README's example of a play's own variable.
-NOT_VARIABLES = {"owa_im_audit", "owa_im_certificate", "owa_im_host_authorization", "owa_im_components", "owa_im_virtual_directory"}
+# Tags, and the prefixes of report file names (owa_im_audit-<time>.md, owa_im_site-<time>.md).
+NOT_VARIABLES = {"owa_im_audit", "owa_im_site", "owa_im_certificate", "owa_im_host_authorization", "owa_im_components", "owa_im_virtual_directory"}
 
 
 def known() -> list[str]:

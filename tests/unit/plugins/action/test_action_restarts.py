@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import typing as t
 
+from ansible_collections.exchange.owa_im.plugins.action.cas_info import ActionModule as CasInfo
 from ansible_collections.exchange.owa_im.plugins.action.iis_restart import ActionModule as IisRestart
 from ansible_collections.exchange.owa_im.plugins.action.owa_virtual_directory import ActionModule as OwaVirtualDirectory
 from ansible_collections.exchange.owa_im.plugins.action.owa_virtual_directory_backup_info import ActionModule as BackupInfo
@@ -71,3 +72,11 @@ def test_backup_info_refuses_files_of_other_hosts_with_a_warning() -> None:
     result = make(BackupInfo, FakeConnection("\r\n".join(output) + "\r\n"), {}).run(task_vars={"inventory_hostname": "cas01"})
     assert result["backups"] == [] and result["refused"][0]["reason"] == "its name names server CAS02, not CAS01"
     assert "refused, never restored" in result["warnings"][0]
+
+
+def test_the_role_refuses_the_free_strategy_before_contacting_the_server() -> None:
+    connection = FakeConnection("")
+    plugin = make(CasInfo, connection, {"require_linear_strategy": True})
+    plugin._task.get_play.return_value.strategy = "free"
+    result = plugin.run(task_vars={})
+    assert result["failed"] and "strategy: free" in result["msg"] and connection.calls == []
