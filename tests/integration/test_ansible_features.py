@@ -67,7 +67,7 @@ def test_tags_never_skip_the_checks_and_a_skipped_step_leaves_no_crash(pool: Lab
     # --start-at-task cannot reach a changing step: they sit behind the first read, in a dynamic include.
     started = pool.playbook(PLAYBOOKS / "site.yml", "--start-at-task", "Set the OWA virtual directory's instant-messaging settings",
                             extra_vars=_vars(tmp_path, owa_im_host_authorization_confirmed=False))
-    assert started.returncode != 0 and _changes(pool) == []
+    assert "No matching task" in started.stdout + started.stderr and _changes(pool) == []
     skipped = pool.playbook(PLAYBOOKS / "site.yml", "--skip-tags", "owa_im_virtual_directory", extra_vars=_vars(tmp_path))
     assert skipped.returncode == 0, skipped.stdout[-3000:]
     assert _changes(pool) == [] and "3 CAS servers carry the same IM settings" in skipped.stdout
