@@ -52,7 +52,7 @@ demo: venv collection
 	$(BIN)/owa-lab --state $(LAB_STATE) up --servers 3 --reset-seconds 0.5
 	export ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS); \
 	  ansible-playbook -i $(LAB_STATE)/inventory.yml playbooks/site.yml -e @playbooks/vars/lab.yml --diff; status=$$?; \
-	  if [ $$status -eq 0 ]; then ansible-playbook -i $(LAB_STATE)/inventory.yml playbooks/audit.yml; status=$$?; fi; \
+	  if [ $$status -eq 0 ]; then ansible-playbook -i $(LAB_STATE)/inventory.yml playbooks/audit.yml -e @playbooks/vars/lab.yml; status=$$?; fi; \
 	  echo; echo "IIS resets seen by the lab:"; $(BIN)/owa-lab --state $(LAB_STATE) resets; \
 	  $(BIN)/owa-lab --state $(LAB_STATE) down; exit $$status
 
