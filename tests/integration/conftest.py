@@ -53,3 +53,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
 
 
 LAB_VARS = yaml.safe_load((ROOT / "playbooks" / "vars" / "lab.yml").read_text())
+
+
+def lab_vars(work: Path, **extra: Any) -> dict[str, Any]:
+    """The lab's variables (playbooks/vars/lab.yml), every controller output under ``work``, then ``extra``."""
+    values: dict[str, Any] = dict(LAB_VARS, owa_im_backup_directory=str(work / "backups"), owa_im_audit_directory=str(work / "audit"),
+                                  owa_im_site_directory=str(work / "site"), owa_im_host_authorization_file=str(work / "host_authorization.md"))
+    values.update(extra)
+    return values
+
+
+@pytest.fixture
+def pool(tmp_path_factory: pytest.TempPathFactory):
+    """A fresh three-CAS pool of its own for each test."""
+    started = start_lab(tmp_path_factory.mktemp("pool"))
+    yield started
+    started.owa_lab("down")

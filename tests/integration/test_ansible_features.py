@@ -8,32 +8,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import LAB_VARS, ROOT, Lab, start_lab
+from conftest import ROOT, Lab, lab_vars
 
 PLAYBOOKS = ROOT / "playbooks"
-
-
-def _vars(work: Path, **extra: object) -> dict[str, object]:
-    values: dict[str, object] = dict(LAB_VARS, owa_im_backup_directory=str(work / "backups"), owa_im_site_directory=str(work / "site"),
-                                     owa_im_host_authorization_file=str(work / "host_authorization.md"))
-    values.update(extra)
-    return values
 
 
 def _changes(lab: Lab) -> list[str]:
     return [e["server"] for e in lab.log() if e["event"] == "ad-change" and e.get("changes")]
 
 
-@pytest.fixture
-def pool(tmp_path_factory: pytest.TempPathFactory):
-    started = start_lab(tmp_path_factory.mktemp("pool"))
-    yield started
-    started.owa_lab("down")
-
-
 @pytest.mark.parametrize("serial", [1, "50%"])
 def test_serial_batches_check_the_pool_so_far_then_the_whole_pool(pool: Lab, tmp_path: Path, serial: object) -> None:
-    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path, owa_im_serial=serial))
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path, owa_im_serial=serial))
     assert run.returncode == 0, run.stdout[-3000:]
     assert "So far (1 of the play's 3 servers, in batches of owa_im_serial)" in run.stdout
     assert "3 CAS servers carry the same IM settings" in run.stdout
@@ -52,7 +38,7 @@ def test_a_mistyped_variable_in_a_hosts_inventory_stops_everything(pool: Lab, tm
     inventory = yaml.safe_load(pool.inventory.read_text())
     inventory["all"]["children"]["cas_servers"]["hosts"]["cas02.contoso.lab"]["owa_im_enable"] = False
     pool.inventory.write_text(yaml.safe_dump(inventory))
-    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path))
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
     assert run.returncode != 0
     assert "owa_im_enable (did you mean owa_im_enabled?)" in run.stdout and "Nothing was changed" in run.stdout
     assert _changes(pool) == [] and pool.resets()["windows"] == []
@@ -60,15 +46,15 @@ def test_a_mistyped_variable_in_a_hosts_inventory_stops_everything(pool: Lab, tm
 
 def test_tags_never_skip_the_checks_and_a_skipped_step_leaves_no_crash(pool: Lab, tmp_path: Path) -> None:
     gated = pool.playbook(PLAYBOOKS / "site.yml", "--tags", "owa_im_virtual_directory",
-                          extra_vars=_vars(tmp_path, owa_im_host_authorization_confirmed=False))
+                          extra_vars=lab_vars(tmp_path, owa_im_host_authorization_confirmed=False))
     assert gated.returncode != 0
     assert "Nothing was changed. OCS 2007 R2 only talks to Client Access servers on its Host" in gated.stdout
     assert _changes(pool) == []
     # --start-at-task cannot reach a changing step: they sit behind the first read, in a dynamic include.
     started = pool.playbook(PLAYBOOKS / "site.yml", "--start-at-task", "Set the OWA virtual directory's instant-messaging settings",
-                            extra_vars=_vars(tmp_path, owa_im_host_authorization_confirmed=False))
+                            extra_vars=lab_vars(tmp_path, owa_im_host_authorization_confirmed=False))
     assert "No matching task" in started.stdout + started.stderr and _changes(pool) == []
-    skipped = pool.playbook(PLAYBOOKS / "site.yml", "--skip-tags", "owa_im_virtual_directory", extra_vars=_vars(tmp_path))
+    skipped = pool.playbook(PLAYBOOKS / "site.yml", "--skip-tags", "owa_im_virtual_directory", extra_vars=lab_vars(tmp_path))
     assert skipped.returncode == 0, skipped.stdout[-3000:]
     assert _changes(pool) == [] and "3 CAS servers carry the same IM settings" in skipped.stdout
 
@@ -79,18 +65,18 @@ def test_two_pools_in_one_inventory_are_not_drift_and_limit_keeps_every_servers_
     group["vars"]["owa_im_server_name"] = "ocspool.contoso.lab"
     group["hosts"]["cas03.contoso.lab"].update(owa_im_pool_name="south", owa_im_server_name="ocs-south.contoso.lab")
     pool.inventory.write_text(yaml.safe_dump(inventory))
-    lab_vars = {k: v for k, v in _vars(tmp_path).items() if k != "owa_im_server_name"}
-    limited = pool.playbook(PLAYBOOKS / "site.yml", "--limit", "cas03.contoso.lab", extra_vars=lab_vars)
+    without_name = {k: v for k, v in lab_vars(tmp_path).items() if k != "owa_im_server_name"}
+    limited = pool.playbook(PLAYBOOKS / "site.yml", "--limit", "cas03.contoso.lab", extra_vars=without_name)
     assert limited.returncode == 0, limited.stdout[-3000:]
     notes = (tmp_path / "host_authorization.md").read_text()
     assert "| cas01.contoso.lab |" in notes and "| cas02.contoso.lab |" in notes and "## CAS pool south" in notes
     assert notes.index("ocs-south.contoso.lab") < notes.index("| cas03.contoso.lab |")
     assert "So far (1 of the play's 1 servers" not in limited.stdout
-    full = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars)
+    full = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=without_name)
     assert full.returncode == 0, full.stdout[-3000:]
     assert pool.vdir("CAS03")["InstantMessagingServerName"] == "ocs-south.contoso.lab"
     assert pool.vdir("CAS01")["InstantMessagingServerName"] == "ocspool.contoso.lab"
-    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=dict(lab_vars, owa_im_audit_directory=str(tmp_path / "audit")))
+    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=dict(without_name, owa_im_audit_directory=str(tmp_path / "audit")))
     assert audit.returncode == 0, audit.stdout[-3000:]
     assert "compared with the settings intended for each server" in audit.stdout
 
@@ -102,7 +88,7 @@ def test_the_role_readme_examples_run_as_pasted(pool: Lab, tmp_path: Path) -> No
     assert len(plays) == 2
     # The lab's own values where the examples name production ones: its OCS pool, and installers sent from the
     # controller (its NTLM sessions cannot read a share).
-    lab = dict(_vars(tmp_path), owa_im_component_source="")
+    lab = dict(lab_vars(tmp_path), owa_im_component_source="")
     for index, play in enumerate(plays):
         path = tmp_path / f"example{index}.yml"
         path.write_text(yaml.safe_dump(play))
@@ -117,7 +103,7 @@ def test_strategy_free_is_refused_with_the_fix(pool: Lab, tmp_path: Path) -> Non
              "roles": [{"role": "exchange.owa_im.cas"}]}]
     path = tmp_path / "free.yml"
     path.write_text(yaml.safe_dump(play))
-    run = pool.playbook(path, extra_vars=_vars(tmp_path))
+    run = pool.playbook(path, extra_vars=lab_vars(tmp_path))
     assert run.returncode != 0
     assert "needs the play's default strategy, linear; this play has strategy: free" in run.stdout
     assert _changes(pool) == []

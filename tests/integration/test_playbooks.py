@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LAB_VARS, ROOT, Lab, start_lab
+from conftest import ROOT, Lab, lab_vars, start_lab
 
 PLAYBOOKS = ROOT / "playbooks"
-
-
-def _vars(tmp_path: Path, **extra: object) -> dict[str, object]:
-    return dict(LAB_VARS, owa_im_backup_directory=str(tmp_path / "backups"), owa_im_audit_directory=str(tmp_path / "audit"),
-                owa_im_host_authorization_file=str(tmp_path / "host_authorization.md"), **extra)
 
 
 def _recap(run_stdout: str) -> dict[str, dict[str, int]]:
@@ -28,14 +23,6 @@ def _recap(run_stdout: str) -> dict[str, dict[str, int]]:
 
 
 @pytest.fixture
-def pool(tmp_path_factory: pytest.TempPathFactory):
-    """A fresh three-CAS pool of its own for each test."""
-    started = start_lab(tmp_path_factory.mktemp("pool"))
-    yield started
-    started.owa_lab("down")
-
-
-@pytest.fixture
 def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("work")
 
@@ -43,7 +30,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def converged(pool: Lab, work: Path) -> Lab:
     """The pool after site has run once."""
-    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work))
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(work))
     assert run.returncode == 0, run.stdout[-3000:]
     return pool
 
@@ -60,7 +47,7 @@ def converged(pool: Lab, work: Path) -> Lab:
     ({"owa_im_restart_when_change": False}, "owa_im_restart_when_change (did you mean owa_im_restart_when_changed?)"),
 ])
 def test_role_stops_before_any_change(pool: Lab, work: Path, overrides: dict, expected: str) -> None:
-    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work, **overrides))
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(work, **overrides))
     assert run.returncode != 0
     assert expected in " ".join(run.stdout.split()), run.stdout[-2000:]
     # Variables are checked before anything reaches a server; the host authorization gate after the one read of each CAS.
@@ -70,7 +57,7 @@ def test_role_stops_before_any_change(pool: Lab, work: Path, overrides: dict, ex
 
 
 def test_site_converges_with_rolling_resets_then_changes_nothing(pool: Lab, work: Path) -> None:
-    first = pool.playbook(PLAYBOOKS / "site.yml", "--diff", extra_vars=_vars(work))
+    first = pool.playbook(PLAYBOOKS / "site.yml", "--diff", extra_vars=lab_vars(work))
     assert first.returncode == 0, first.stdout[-3000:]
     resets = pool.resets()
     assert resets["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1}
@@ -84,14 +71,14 @@ def test_site_converges_with_rolling_resets_then_changes_nothing(pool: Lab, work
     host_notes = (work / "host_authorization.md").read_text()
     assert all(f"| cas0{n}.contoso.lab | No | Yes | Yes |" in host_notes for n in (1, 2, 3))
 
-    second = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work))
+    second = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(work))
     assert second.returncode == 0, second.stdout[-3000:]
     assert all(counts["changed"] == 0 for counts in _recap(second.stdout).values()), second.stdout[-2000:]
     assert pool.resets()["per_server"] == {"CAS01": 1, "CAS02": 1, "CAS03": 1}
 
 
 def test_playbooks_run_by_their_collection_name(converged: Lab, work: Path) -> None:
-    run = converged.playbook("exchange.owa_im.audit", "--check", extra_vars=_vars(work), cwd=work)
+    run = converged.playbook("exchange.owa_im.audit", "--check", extra_vars=lab_vars(work), cwd=work)
     assert run.returncode == 0 and "The pool is consistent" in run.stdout, run.stdout[-2000:]
     assert "Audit OWA instant messaging on every Client Access server" in run.stdout
 
@@ -99,12 +86,12 @@ def test_playbooks_run_by_their_collection_name(converged: Lab, work: Path) -> N
 def test_audit_passes_then_names_the_drifted_server_and_field(converged: Lab, work: Path, tmp_path: Path) -> None:
     pool = converged
     for flags in ((), ("--check",)):
-        clean = pool.playbook(PLAYBOOKS / "audit.yml", *flags, extra_vars=_vars(work))
+        clean = pool.playbook(PLAYBOOKS / "audit.yml", *flags, extra_vars=lab_vars(work))
         assert clean.returncode == 0, clean.stdout[-3000:]
         assert "The pool is consistent" in clean.stdout
     pool.seed(tmp_path, {"virtual_directories": {"CAS02": {"InstantMessagingServerName": "ocs-old.contoso.lab"}},
                          "owa_mailbox_policies": [{"name": "Contractors", "InstantMessagingEnabled": False}]})
-    drifted = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=_vars(work))
+    drifted = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=lab_vars(work))
     assert drifted.returncode != 0
     assert "CAS02: instant_messaging_server_name is ocs-old.contoso.lab, expected ocspool.contoso.lab" in drifted.stdout
     newest = sorted((work / "audit").glob("owa_im_audit-*.json"))[-1]
@@ -122,12 +109,12 @@ def test_rollback_restores_the_exact_previous_values(converged: Lab, work: Path,
     pool.seed(tmp_path, {"virtual_directories": {"CAS02": {"InstantMessagingServerName": "ocs-old.contoso.lab"}}})
     before = {key: pool.vdir("CAS02")[key] for key in ("InstantMessagingServerName", "InstantMessagingCertificateThumbprint",
                                                        "InstantMessagingEnabled", "InstantMessagingType")}
-    site = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work))
+    site = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(work))
     assert site.returncode == 0, site.stdout[-3000:]
     assert pool.vdir("CAS02")["InstantMessagingServerName"] == "ocspool.contoso.lab"
     resets_before = pool.resets()["per_server"]
     # By default the newest run is undone: only CAS02 changed in it.
-    rollback = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(work))
+    rollback = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(work))
     assert rollback.returncode == 0, rollback.stdout[-3000:]
     after = {key: pool.vdir("CAS02")[key] for key in before}
     assert after == before
@@ -135,7 +122,7 @@ def test_rollback_restores_the_exact_previous_values(converged: Lab, work: Path,
     # Back to the moment the lab started, before the first run: every server as it was, never configured.
     started = json.loads((pool.state / "lab.json").read_text())["started"]
     moment = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    full = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(work, owa_im_rollback_to=moment))
+    full = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(work, owa_im_rollback_to=moment))
     assert full.returncode == 0, full.stdout[-3000:]
     for server in ("CAS01", "CAS02", "CAS03"):
         vdir = pool.vdir(server)
@@ -150,7 +137,7 @@ def test_a_failing_host_stops_every_further_reset(tmp_path: Path) -> None:
     lab = start_lab(tmp_path / "lab")
     try:
         lab.owa_lab("fault", "--server", "CAS02", "--ad-unreachable-ntlm")
-        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path))
+        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
         assert run.returncode != 0
         assert "second hop" in run.stdout
         assert lab.resets()["windows"] == []
@@ -194,7 +181,7 @@ def test_no_password_in_any_output_log_or_report(converged: Lab, work: Path) -> 
     pool = converged
     password = pool.password()
     for playbook in ("site.yml", "audit.yml"):
-        run = pool.playbook(PLAYBOOKS / playbook, "-vvvv", extra_vars=_vars(work))
+        run = pool.playbook(PLAYBOOKS / playbook, "-vvvv", extra_vars=lab_vars(work))
         assert password not in run.stdout + run.stderr
     for path in list(work.rglob("*")) + list((pool.state / "log").glob("*.jsonl")):
         if path.is_file():
@@ -205,7 +192,7 @@ def test_reboot_only_when_asked_and_only_where_needed(tmp_path: Path) -> None:
     lab = start_lab(tmp_path / "lab", 2, "--reboot-seconds", "2")
     try:
         lab.seed(tmp_path, {"servers": {"CAS01": {"installers": {"UcmaRedist.msi": {"exit_code": 3010}}}}})
-        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path, owa_im_reboot_when_required=True))
+        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path, owa_im_reboot_when_required=True))
         assert run.returncode == 0, run.stdout[-3000:]
         reboots = [e for e in lab.log() if e["event"] == "reboot-start"]
         assert [e["server"] for e in reboots] == ["CAS01"]
@@ -219,7 +206,7 @@ def test_reboot_not_asked_is_only_reported(tmp_path: Path) -> None:
     lab = start_lab(tmp_path / "lab", 1)
     try:
         lab.seed(tmp_path, {"servers": {"CAS01": {"installers": {"UcmaRedist.msi": {"exit_code": 3010}}}}})
-        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(tmp_path))
+        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
         assert run.returncode == 0, run.stdout[-3000:]
         assert "an installer returned 3010 (reboot required)" in run.stdout
         assert not [e for e in lab.log() if e["event"] == "reboot-start"]

@@ -13,21 +13,13 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 from owa_lab.testing import probe_owa
 
-from conftest import LAB_VARS, ROOT, Lab, start_lab
+from conftest import ROOT, Lab, lab_vars, start_lab
 
 PLAYBOOKS = ROOT / "playbooks"
 SERVERS = ("CAS01", "CAS02", "CAS03")
-
-
-def _vars(work: Path, **extra: object) -> dict[str, object]:
-    values: dict[str, object] = dict(LAB_VARS, owa_im_backup_directory=str(work / "backups"), owa_im_audit_directory=str(work / "audit"),
-                                     owa_im_host_authorization_file=str(work / "host_authorization.md"))
-    values.update(extra)
-    return values
 
 
 def _resets(lab: Lab) -> dict[str, int]:
@@ -35,7 +27,7 @@ def _resets(lab: Lab) -> dict[str, int]:
 
 
 def _site(lab: Lab, work: Path, **extra: object) -> subprocess.CompletedProcess[str]:
-    return lab.playbook(PLAYBOOKS / "site.yml", extra_vars=_vars(work, **extra))
+    return lab.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(work, **extra))
 
 
 def _owed_resets_then_quiet(lab: Lab, work: Path, before: dict[str, int], owed: tuple[str, ...]) -> None:
@@ -50,13 +42,6 @@ def _owed_resets_then_quiet(lab: Lab, work: Path, before: dict[str, int], owed: 
     assert "reset: []" in third.stdout
 
 
-@pytest.fixture
-def pool(tmp_path_factory: pytest.TempPathFactory):
-    started = start_lab(tmp_path_factory.mktemp("pool"))
-    yield started
-    started.owa_lab("down")
-
-
 def test_an_interrupted_run_leaves_its_resets_owed_and_the_next_run_does_them(pool: Lab, tmp_path: Path) -> None:
     # A drain hook that waits: the run is stopped (Ctrl-C) after every server's settings changed, before any reset.
     flag = tmp_path / "reached"
@@ -66,7 +51,7 @@ def test_an_interrupted_run_leaves_its_resets_owed_and_the_next_run_does_them(po
         {"name": "Wait for ever", "ansible.builtin.wait_for": {"path": str(tmp_path / "never"), "timeout": 300}, "delegate_to": "localhost"}]))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build"), ANSIBLE_NOCOLOR="1")
     command = ["ansible-playbook", "-i", str(pool.inventory), str(PLAYBOOKS / "site.yml"),
-               "-e", json.dumps(_vars(tmp_path, owa_im_before_restart_tasks=str(hook)))]
+               "-e", json.dumps(lab_vars(tmp_path, owa_im_before_restart_tasks=str(hook)))]
     run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
     try:
         deadline = time.time() + 180
@@ -89,18 +74,18 @@ def test_a_change_made_by_hand_without_a_reset_is_reset_by_the_next_run(pool: La
     before = _resets(pool)
     # An admin changes the directory in the Exchange shell and never runs iisreset.
     pool.seed(tmp_path, {"virtual_directories": {"CAS02": {"InstantMessagingServerName": "ocspool.contoso.lab"}}})
-    check = pool.playbook(PLAYBOOKS / "site.yml", "--check", extra_vars=_vars(tmp_path))
+    check = pool.playbook(PLAYBOOKS / "site.yml", "--check", extra_vars=lab_vars(tmp_path))
     assert check.returncode == 0, check.stdout[-3000:]
     assert "Predicted (check mode, nothing was changed or reset)" in check.stdout
     assert "would reset: ['cas02.contoso.lab']" in check.stdout
     assert _resets(pool) == before
-    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=_vars(tmp_path))
+    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=lab_vars(tmp_path))
     assert audit.returncode != 0
     assert "a reset is owed) on: cas02.contoso.lab" in audit.stdout
     report = json.loads(sorted((tmp_path / "audit").glob("owa_im_audit-*.json"))[-1].read_text())
     assert report["reset_pending"] == ["cas02.contoso.lab"] and report["drift"] == []
     _owed_resets_then_quiet(pool, tmp_path, before, ("CAS02",))
-    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=_vars(tmp_path))
+    audit = pool.playbook(PLAYBOOKS / "audit.yml", extra_vars=lab_vars(tmp_path))
     assert audit.returncode == 0, audit.stdout[-3000:]
 
 
@@ -138,11 +123,11 @@ def test_the_backup_is_on_the_server_before_the_change_and_rollback_needs_no_con
     for path in (tmp_path / "backups").iterdir():
         path.unlink()
     (tmp_path / "backups").rmdir()
-    listed = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(tmp_path, owa_im_rollback_list=True))
+    listed = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path, owa_im_rollback_list=True))
     assert listed.returncode == 0, listed.stdout[-3000:]
     assert listed.stdout.count("Would restore: CAS0") == 3
     assert all(pool.vdir(s)["InstantMessagingServerName"] == "ocspool.contoso.lab" for s in SERVERS)
-    rollback = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=_vars(tmp_path))
+    rollback = pool.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path))
     assert rollback.returncode == 0, rollback.stdout[-3000:]
     for server in SERVERS:
         vdir = pool.vdir(server)
