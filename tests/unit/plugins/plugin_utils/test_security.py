@@ -71,7 +71,7 @@ EXPOSURES = [
 ]
 
 
-@pytest.mark.parametrize("connection,expected", EXPOSURES, ids=lambda value: repr(getattr(value, "options", value)))
+@pytest.mark.parametrize("connection,expected", EXPOSURES, ids=lambda value: repr(sorted(value)) if isinstance(value, set) else repr(getattr(value, "options", value)))
 def test_exposures_need_their_opt_in(connection: OptionsConnection, expected: t.Set[str]) -> None:
     exposures = _remote.connection_exposures(connection)
     assert {exposure.opt_in for exposure in exposures} == expected
