@@ -71,7 +71,12 @@ EXPOSURES = [
 ]
 
 
-@pytest.mark.parametrize("connection,expected", EXPOSURES, ids=lambda value: repr(sorted(value)) if isinstance(value, set) else repr(getattr(value, "options", value)))
+def _exposure_id(value: object) -> str:
+    # Sets print in hash order, which differs between processes: xdist workers must agree on every test's name.
+    return repr(sorted(value)) if isinstance(value, set) else repr(getattr(value, "options", value))
+
+
+@pytest.mark.parametrize("connection,expected", EXPOSURES, ids=_exposure_id)
 def test_exposures_need_their_opt_in(connection: OptionsConnection, expected: t.Set[str]) -> None:
     exposures = _remote.connection_exposures(connection)
     assert {exposure.opt_in for exposure in exposures} == expected
