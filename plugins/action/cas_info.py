@@ -6,7 +6,8 @@ import re
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import CAS_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _ocs_components, _owa_settings, _query, _server_state
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import (_certificates, _host_authorization, _ocs_components, _owa_settings,
+                                                                       _prerequisites, _query, _server_state)
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import translate
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
@@ -45,12 +46,21 @@ class ActionModule(ExchangeActionBase):
         if params["certificate_required"] and not (thumbprint_given or params["discover_certificate"]):
             raise ExchangeFailure("Give %s (this CAS's IIS certificate) or set %s: true; OWA IM needs the certificate."
                                   % (named("instant_messaging_certificate_thumbprint"), named("discover_certificate")))
+        for option, low, high in (("pool_port", 1, 65535), ("connect_back_port", 1, 65535), ("connect_timeout", 1, 60)):
+            if not low <= params[option] <= high:
+                raise ExchangeFailure("%s must be between %d and %d; got %d. Nothing was changed." % (named(option), low, high, params[option]))
+        # The network checks concern the pool IM is being pointed at; with IM off (or no pool named) there is none.
+        pool = desired.get("InstantMessagingServerName") or ""
+        check_network = bool(params["check_prerequisites"] and pool and desired.get("InstantMessagingEnabled") is not False
+                             and str(desired.get("InstantMessagingType", "Ocs")).lower() in ("ocs", "1"))
         records = self.run_exchange_script("cas_info", {
             "Identity": params.get("identity") or "", "IncludeComponents": params["include_components"],
             "SettingProperties": list(_owa_settings.PROPERTIES.values()),
             "CertificateProperties": list(_certificates.CERTIFICATE_PROPERTIES),
             "ComponentPatterns": [c.display_name for c in _ocs_components.COMPONENTS],
-            "ComponentMinimumVersions": [c.minimum_version for c in _ocs_components.COMPONENTS]})
+            "ComponentMinimumVersions": [c.minimum_version for c in _ocs_components.COMPONENTS],
+            "CheckNetwork": check_network, "PoolName": pool, "PoolPort": params["pool_port"],
+            "ConnectBackPort": params["connect_back_port"], "ConnectTimeoutMilliseconds": params["connect_timeout"] * 1000})
         server = dict(records.get("server", {}))
         server_now = _certificates.parse_time(server.pop("now", None))
         name = server.get("name") or self.host_label
@@ -65,6 +75,25 @@ class ActionModule(ExchangeActionBase):
         certificate = _certificates.check_thumbprint(certificates, thumbprint) if thumbprint else None
         if certificate is not None and params["verify_certificate"] and not certificate["present"]:
             raise translate({"kind": "certificate_missing", "message": thumbprint}, name)
+        # The name OCS must list for this server comes from the certificate chosen above, so it is known (and a name the
+        # user gave is checked) before anything changes anywhere.
+        chosen = next((c for c in certificates if thumbprint and (c["thumbprint"] or "").upper() == thumbprint.upper()), None)
+        try:
+            host_authorization = _host_authorization.entry(chosen, params.get("host_authorization_name") or None,
+                                                           named("host_authorization_name"), name)
+        except _host_authorization.HostAuthorizationError as exc:
+            raise ExchangeFailure(str(exc))
+        prerequisites = None
+        if params["check_prerequisites"]:
+            problems = _prerequisites.certificate_problems(chosen, name, params["allow_self_signed_certificate"],
+                                                           named("allow_self_signed_certificate"))
+            prerequisites = {"network": None, "problems": problems}
+            if check_network:
+                prerequisites["network"] = _prerequisites.network_state(records)
+                problems.extend(_prerequisites.network_problems(prerequisites["network"], name, named("instant_messaging_server_name"),
+                                                                params["connect_timeout"]))
+            if problems:
+                raise ExchangeFailure(" ".join(problems) + " Nothing was changed.", prerequisites=prerequisites)
         before_raw = records.get("before", {})
         changes = _owa_settings.differences(before_raw, desired)
         result: t.Dict[str, t.Any] = {
@@ -74,6 +103,8 @@ class ActionModule(ExchangeActionBase):
             "certificates": certificates,
             "iis_certificate": iis,
             "certificate": certificate,
+            "host_authorization": host_authorization,
+            "prerequisites": prerequisites,
             "intended": _owa_settings.as_options(desired),
             "virtual_directory_changes": _owa_settings.as_options(changes),
             "restart_state": _server_state.restart_state(records),

@@ -52,6 +52,46 @@ options:
         O(discover_certificate). OWA instant messaging cannot work without one; the role sets this.
     type: bool
     default: false
+  host_authorization_name:
+    description:
+      - The name the OCS administrator lists for this server in the Host Authorization entries, when you want it checked.
+      - OCS matches a connecting Client Access server by the subject name of the certificate it presents, so the entry is
+        that subject's common name (RV(host_authorization.name)); when this option is given and differs from it, the
+        module fails naming both, before anything is changed. Servers that share one certificate (its subject the CAS
+        array's or the load balancer's name) share one entry.
+    type: str
+  check_prerequisites:
+    description:
+      - Also check, in the same remote process, what OWA IM needs besides its settings, and fail naming the port, the
+        direction and the fix when one is missing. Nothing is changed by this module either way.
+      - When IM is intended on with type C(ocs) and a pool is named, on the CAS itself - the pool's name
+        (O(instant_messaging_server_name)) resolves; a TCP connection to it on O(pool_port) (SIP over mutual TLS,
+        outbound) is accepted within O(connect_timeout); Windows Firewall allows inbound TCP O(connect_back_port), where
+        the pool connects back to OWA to deliver incoming messages (or the firewall is off in every current profile).
+      - And the certificate OWA IM would use is not self-signed (unless O(allow_self_signed_certificate)) and its
+        Exchange status is C(Valid).
+      - PowerShell 2.0 has no C(Test-NetConnection) or C(Get-NetFirewallRule); the checks use C(System.Net.Dns),
+        C(System.Net.Sockets.TcpClient) and the firewall's C(HNetCfg.FwPolicy2) COM object, which every version has.
+    type: bool
+    default: false
+  pool_port:
+    description: The OCS pool's SIP port over mutual TLS, which OWA connects to.
+    type: int
+    default: 5061
+  connect_back_port:
+    description:
+      - The port OWA listens on for the pool's connection back (OCS 2007 R2 with Exchange 2010, in the IIS worker process).
+    type: int
+    default: 5075
+  connect_timeout:
+    description: Seconds to wait for the pool to accept the TCP connection (1 to 60).
+    type: int
+    default: 3
+  allow_self_signed_certificate:
+    description:
+      - Accept a self-signed certificate for OWA IM. OCS must then trust that very certificate; meant for test pools.
+    type: bool
+    default: false
   error_names:
     description:
       - For roles and wrappers. Maps an option of this module to the variable the user set for it, for example
@@ -121,6 +161,24 @@ certificate:
   description: The intended thumbprint checked against this server's certificates (present, bound to IIS, valid, days left).
   returned: when a thumbprint was given or discovered
   type: dict
+host_authorization:
+  description:
+    - The entry OCS needs for this server in its Host Authorization list, named from the subject of the certificate OWA IM
+      will use. C(name) is null when no certificate is intended and O(host_authorization_name) is not given.
+    - C(from) says where the name comes from (C(certificate), or C(variable) when the certificate is not on this server).
+  returned: success
+  type: dict
+  sample: {"name": "mail.contoso.com", "from": "certificate", "certificate_thumbprint": "8A1B...", "subject": "CN=mail.contoso.com",
+           "domains": ["mail.contoso.com", "cas01.contoso.com", "cas02.contoso.com"]}
+prerequisites:
+  description:
+    - With O(check_prerequisites), what was checked; null without it. C(network) is null when no network check applied
+      (IM intended off, or no pool named).
+  returned: success
+  type: dict
+  sample: {"problems": [], "network": {"pool_name": "ocspool.contoso.com", "pool_resolves": true, "pool_addresses": ["10.0.1.10"],
+           "pool_port": 5061, "pool_connection": "connected", "connect_back_port": 5075, "connect_back_firewall": "allowed",
+           "connect_back_rule": "OCS connect-back to OWA (TCP 5075)", "errors": {}}}
 intended:
   description: The intended settings, normalised (the discovered thumbprint included).
   returned: success

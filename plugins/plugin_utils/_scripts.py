@@ -21,7 +21,7 @@ LOADER = "OwaImLoader"
 
 # What each script needs defined before it runs (dot-sourced by the bootstrap, in this order).
 LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
-    "cas_info": ("OwaImRecords", "OwaImExchange", "OwaImComponents", "OwaImServerState"),
+    "cas_info": ("OwaImRecords", "OwaImExchange", "OwaImComponents", "OwaImServerState", "OwaImNetwork"),
     "owa_virtual_directory": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "owa_virtual_directory_info": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "owa_virtual_directory_backups": ("OwaImRecords",),

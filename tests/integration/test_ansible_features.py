@@ -65,12 +65,16 @@ def test_two_pools_in_one_inventory_are_not_drift_and_limit_keeps_every_servers_
     group["vars"]["owa_im_server_name"] = "ocspool.contoso.lab"
     group["hosts"]["cas03.contoso.lab"].update(owa_im_pool_name="south", owa_im_server_name="ocs-south.contoso.lab")
     pool.inventory.write_text(yaml.safe_dump(inventory))
+    pool.seed(tmp_path, {"ocs_pools": [{"fqdn": "ocs-south.contoso.lab"}]})
     without_name = {k: v for k, v in lab_vars(tmp_path).items() if k != "owa_im_server_name"}
     limited = pool.playbook(PLAYBOOKS / "site.yml", "--limit", "cas03.contoso.lab", extra_vars=without_name)
     assert limited.returncode == 0, limited.stdout[-3000:]
     notes = (tmp_path / "host_authorization.md").read_text()
     assert "| cas01.contoso.lab |" in notes and "| cas02.contoso.lab |" in notes and "## CAS pool south" in notes
     assert notes.index("ocs-south.contoso.lab") < notes.index("| cas03.contoso.lab |")
+    # cas03 was read (its entry comes from its certificate); the others are named from the inventory, and say so.
+    assert "| cas03.contoso.lab | cas03.contoso.lab | No |" in notes
+    assert "| cas01.contoso.lab | cas01.contoso.lab (not read in this run: named from the inventory, see below) | No |" in notes
     assert "So far (1 of the play's 1 servers" not in limited.stdout
     full = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=without_name)
     assert full.returncode == 0, full.stdout[-3000:]

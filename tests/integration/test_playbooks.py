@@ -69,7 +69,7 @@ def test_site_converges_with_rolling_resets_then_changes_nothing(pool: Lab, work
         assert len(pool.host(server)["products"]) == 3
     assert "3 CAS servers carry the same IM settings" in first.stdout
     host_notes = (work / "host_authorization.md").read_text()
-    assert all(f"| cas0{n}.contoso.lab | No | Yes | Yes |" in host_notes for n in (1, 2, 3))
+    assert all(f"| cas0{n}.contoso.lab | cas0{n}.contoso.lab | No | Yes | Yes |" in host_notes for n in (1, 2, 3))
 
     second = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(work))
     assert second.returncode == 0, second.stdout[-3000:]

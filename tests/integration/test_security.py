@@ -217,7 +217,7 @@ def test_injected_report_values_stay_text(lab: Lab, tmp_path: Path) -> None:
 @pytest.mark.parametrize("variable,value,expected", [
     ("owa_im_cas_fqdn", "cas01.contoso.lab\n## Approved by security", "owa_im_cas_fqdn must be the name OCS knows this CAS by"),
     ("owa_im_cas_fqdn", "[cas01](http://attacker.example)", "owa_im_cas_fqdn must be the name OCS knows this CAS by"),
-    ("owa_im_cas_fqdn", "cas01", "set it in this host's variables when that is no FQDN"),
+    ("owa_im_cas_fqdn", "cas01", "or set it in this host's variables to the FQDN that subject names"),
     ("owa_im_server_name", "ocspool.contoso.lab|<script>", "owa_im_server_name must be the fully qualified domain name"),
 ])
 def test_notes_names_are_checked_whatever_the_tags(lab: Lab, tmp_path: Path, variable: str, value: str, expected: str) -> None:

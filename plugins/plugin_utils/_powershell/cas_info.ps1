@@ -1,6 +1,6 @@
 # cas_info: everything the role needs to know about one CAS, in one process: the Exchange server and its PowerShell,
-# the OWA virtual directory's IM settings, this server's certificates and the one IIS uses, the OCS components, and
-# whether OWA owes a restart.
+# the OWA virtual directory's IM settings, this server's certificates and the one IIS uses, the OCS components,
+# whether OWA owes a restart, and (CheckNetwork) whether the OCS pool and its connection back can reach each other.
 # The controller compares this with the intended settings and runs a changing task only where something differs.
 param(
     [string]$Identity,
@@ -8,7 +8,12 @@ param(
     [string[]]$SettingProperties,
     [string[]]$CertificateProperties,
     [string[]]$ComponentPatterns,
-    [string[]]$ComponentMinimumVersions
+    [string[]]$ComponentMinimumVersions,
+    [bool]$CheckNetwork,
+    [string]$PoolName,
+    [int]$PoolPort,
+    [int]$ConnectBackPort,
+    [int]$ConnectTimeoutMilliseconds
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
@@ -22,3 +27,8 @@ Out-OwaImList 'cert' $owaImCertificates $CertificateProperties
 $owaImIis = Select-OwaImIisCertificate $owaImCertificates
 if ($null -ne $owaImIis) { Out-OwaImField 'iis' 'Thumbprint' ([string]$owaImIis.Thumbprint) }
 if ($IncludeComponents) { Out-OwaImDetected 'component' (Get-OwaImProducts) }
+if ($CheckNetwork) {
+    Out-OwaImNameResolution 'pool_dns' $PoolName
+    Out-OwaImTcpConnection 'pool_tcp' $PoolName $PoolPort $ConnectTimeoutMilliseconds
+    Out-OwaImInboundRule 'connect_back' $ConnectBackPort
+}

@@ -34,13 +34,15 @@ def create_ca(directory: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
 
 
 def issue(directory: Path, ca: x509.Certificate, ca_key: rsa.RSAPrivateKey, fqdn: str, not_before: dt.datetime,
-          not_after: dt.datetime) -> dict[str, str]:
-    """Issue a server certificate naming ``fqdn`` (and 127.0.0.1, where the lab listens)."""
+          not_after: dt.datetime, also_names: tuple[str, ...] = ()) -> dict[str, str]:
+    """Issue a server certificate naming ``fqdn`` (its subject and first alternative name), its short name, ``also_names``
+    (the servers that share it) and 127.0.0.1, where the lab listens."""
     key = ec.generate_private_key(ec.SECP256R1())  # fast to make, so 200 servers start quickly
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, fqdn)])
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(ca.subject).public_key(key.public_key())
                    .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
                    .add_extension(x509.SubjectAlternativeName([x509.DNSName(fqdn), x509.DNSName(fqdn.split(".")[0]),
+                                                               *(x509.DNSName(n) for n in also_names),
                                                                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
                    .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                    .sign(ca_key, hashes.SHA256()))

@@ -29,6 +29,8 @@ FAULTS = {
     "no_exchange_install_path": ("no_exchange_install_path", bool),
     "drop_reply_after_shutdown": ("drop_reply_after_shutdown", bool),
     "ad_write_denied": ("ad_write_denied", bool),
+    "unresolvable": ("unresolvable", str), "block_ports": ("blocked_ports", str),
+    "drop_connect_back_rule": ("no_connect_back_rule", bool),
 }
 
 
@@ -55,7 +57,7 @@ def up(args: argparse.Namespace) -> int:
         shutil.rmtree(state)
     state.mkdir(parents=True)
     started = time.time()
-    organisation.build(store, args.servers, args.version)
+    organisation.build(store, args.servers, args.version, shared_certificate=args.shared_certificate)
     credentials = {"administrator": args.password or secrets.token_urlsafe(12)}
     store.write("lab.json", {"servers": organisation.server_names(args.servers), "version": args.version, "credentials": credentials,
                              "user": "administrator", "iis_reset_seconds": args.reset_seconds, "app_pool_recycle_seconds": 0.2,
@@ -271,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--servers", type=int, default=3)
     p.add_argument("--version", default="2010sp1", choices=["2010sp1", "2010sp3", "2013", "2016", "2019"])
     p.add_argument("--inventory")
+    p.add_argument("--shared-certificate", metavar="FQDN",
+                   help="give every CAS one certificate with this subject (and every server's FQDN among its alternative names), "
+                        "as behind a load balancer; default: a certificate of its own per server")
     p.add_argument("--seed", help="a YAML seed to apply before the servers start")
     p.add_argument("--password", help="the administrator's password (default: random)")
     p.add_argument("--reset-seconds", type=float, default=1.0, help="how long an iisreset keeps a server out of service")
@@ -316,6 +321,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="PowerShell sessions lack $env:ExchangeInstallPath (a WinRM service started before Exchange setup)")
     p.add_argument("--drop-reply-after-shutdown", action=argparse.BooleanOptionalAction,
                    help="cut the connection instead of answering a command that started a restart (shutdown /r)")
+    p.add_argument("--unresolvable", metavar="NAMES",
+                   help="names (comma-separated, or '*') this server's DNS resolver cannot resolve ('No such host is known')")
+    p.add_argument("--block-ports", metavar="PORTS",
+                   help="TCP ports (comma-separated) to which this server's outbound connections are dropped (no answer)")
+    p.add_argument("--drop-connect-back-rule", action=argparse.BooleanOptionalAction,
+                   help="this server's Windows Firewall lacks the inbound rule for OCS's connection back to OWA (TCP 5075)")
     p.add_argument("--clear", action="store_true", help="clear this server's faults first")
     p.set_defaults(run=fault)
     args = parser.parse_args(argv)

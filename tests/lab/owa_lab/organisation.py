@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from . import certificates, owa_web
+from . import certificates, network, owa_web
 from .exchange.versions import VERSIONS, setup_key
 from .files import package_bytes
 from .store import Store
@@ -39,7 +39,9 @@ def _fake_thumbprint(seed: str) -> str:
     return hashlib.sha1(seed.encode()).hexdigest().upper()
 
 
-def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -> None:
+def build(store: Store, count: int, version: str, domain: str = "contoso.lab", shared_certificate: str | None = None) -> None:
+    """``shared_certificate``: one certificate, with that subject, on every CAS (as exported from one and imported on the
+    others, the usual choice behind a load balancer), its alternative names that name and every server's FQDN."""
     if version not in VERSIONS:
         raise ValueError(f"unknown Exchange version {version!r}; choose from {', '.join(VERSIONS)}")
     tls_dir = store.path("tls")
@@ -49,16 +51,26 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -
     now = dt.datetime.now(dt.timezone.utc)
     servers: dict[str, Any] = {}
     vdirs: list[dict[str, Any]] = []
+    shared = None
+    if shared_certificate:
+        fqdns = tuple(f"{n.lower()}.{domain}" for n in server_names(count))
+        shared = certificates.issue(tls_dir, ca, ca_key, shared_certificate, now - dt.timedelta(days=30), now + dt.timedelta(days=365),
+                                    also_names=fqdns)
+        shared_domains = [shared_certificate, *fqdns]
     for name in server_names(count):
         fqdn = f"{name.lower()}.{domain}"
         servers[name] = {"fqdn": fqdn, "version": version, "roles": "Mailbox, ClientAccess, HubTransport"}
         vdirs.append(_vdir(name, fqdn, version))
-        issued = certificates.issue(tls_dir, ca, ca_key, fqdn, now - dt.timedelta(days=30), now + dt.timedelta(days=365))
+        if shared is None:
+            issued = certificates.issue(tls_dir, ca, ca_key, fqdn, now - dt.timedelta(days=30), now + dt.timedelta(days=365))
+            domains = [fqdn, name.lower()]
+        else:
+            issued, domains = dict(shared), shared_domains
         expired_start = now - dt.timedelta(days=800)
         host = {
             "tls": {"cert_file": issued.pop("cert_file"), "key_file": issued.pop("key_file")},
             "certificates": [
-                dict(issued, services=["IMAP", "POP", "IIS", "SMTP"], domains=[fqdn, name.lower()], friendly_name="Contoso IIS"),
+                dict(issued, services=["IMAP", "POP", "IIS", "SMTP"], domains=domains, friendly_name="Contoso IIS"),
                 {"thumbprint": _fake_thumbprint(fqdn + "self"), "serial": _fake_thumbprint(fqdn + "serial")[:32],
                  "subject": f"CN={name}", "issuer": f"CN={name}", "self_signed": True, "services": ["IMAP", "POP", "SMTP"],
                  "domains": [name, fqdn], "not_before": (now - dt.timedelta(days=60)).replace(tzinfo=None).isoformat(timespec="seconds"),
@@ -74,6 +86,7 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -
             "registry": {setup_key(VERSIONS[version]): {"MsiInstallPath": VERSIONS[version].install_path + "\\",
                                                         "MsiProductMajor": 14 if version.startswith("2010") else 15}},
             "exchange_installed": True,
+            "firewall": network.default_firewall(),
             # The CAS has served users before the lab starts: its application pools have workers, started after the
             # virtual directory last changed.
             "workers": owa_web.initial_workers(time.time()),
@@ -87,6 +100,8 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab") -
         # The OCS 2007 R2 web service provider package, as an admin downloads it, on a file share.
         "shares": {SHARE + "\\CWAOWASSPMain.msi": {"package": "cwaowasspmain"}},
         "owa_mailbox_policies": [{"name": "Default", "InstantMessagingEnabled": True, "InstantMessagingType": "Ocs", "IsDefault": True}],
+        # The OCS 2007 R2 pools the CAS servers may talk to, in the lab's DNS zone.
+        "ocs_pools": network.default_ocs_pools(domain),
     })
 
 
@@ -124,6 +139,9 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
                     record.update(settings)
                     record["WhenChanged"] = time.time()
                     done.append(f"virtual directory {record['server']}\\{record['name']}: {sorted(settings)}")
+        for pool in seed.get("ocs_pools") or []:
+            directory.setdefault("ocs_pools", []).append({"fqdn": pool["fqdn"], "ports": list(pool.get("ports", [5060, 5061]))})
+            done.append(f"OCS pool {pool['fqdn']}")
         for policy in seed.get("owa_mailbox_policies") or []:
             existing = [p for p in directory["owa_mailbox_policies"] if p["name"].lower() == policy["name"].lower()]
             if existing:

@@ -14,7 +14,7 @@ import time
 from typing import Any
 from xml.sax.saxutils import escape
 
-from . import dotnet
+from . import dotnet, network
 from .exchange.cmdlets import Session, snapin_cmdlets, types
 from .installers import NeverExits, hung_seconds
 from .powershell.builtins import core_cmdlets
@@ -134,6 +134,8 @@ def new_engine(session: Session, clock: Any = None) -> Engine:
         environment.pop("ExchangeInstallPath")
     engine = Engine(session.version.ps_version, commands, environment, types(), _external_from_powershell(session))
     engine.statics.update(dotnet.statics(session))
+    engine.statics.update(network.statics(session))
+    engine.state["constructors"] = network.constructors(session)
     engine.state["session"] = session
     engine.state["clock"] = clock or dt.datetime.now
     return engine

@@ -389,7 +389,18 @@ def _json(value: Any, depth: int, compress: bool, column: int) -> str:
 
 
 def new_object(inv: Invocation) -> list[Any]:
+    # Types and COM classes the emulated system provides (engine.state "constructors", keyed by lower-case type name, or
+    # "com:" and the ProgID); the language itself knows only its own.
+    constructors = inv.engine.state.get("constructors", {})
+    if inv.has("ComObject"):
+        prog_id = to_string(inv.get("ComObject"))
+        make = constructors.get("com:" + prog_id.lower())
+        if make is None:
+            raise inv.engine.lab_gap(f"the COM class {prog_id} (New-Object -ComObject)")
+        return [make()]
     type_name = to_string(inv.get("TypeName")).lower()
+    if type_name in constructors:
+        return [constructors[type_name]()]
     if type_name in ("psobject", "system.management.automation.psobject", "object", "system.object"):
         properties = inv.get("Property")
         return [PSObject("System.Management.Automation.PSCustomObject", dict(properties.items()) if isinstance(properties, CIDict) else {})]
@@ -473,7 +484,7 @@ def core_cmdlets() -> dict[str, Cmdlet]:
         Cmdlet("Get-Command", [Param("Name", position=0)], get_command, aliases=("gcm",)),
         Cmdlet("Start-Sleep", [Param("Seconds", position=0, aliases=("s",)), Param("Milliseconds", aliases=("m",))], start_sleep,
                aliases=("sleep",)),
-        Cmdlet("New-Object", [Param("TypeName", position=0), Param("Property"), Param("ArgumentList")], new_object),
+        Cmdlet("New-Object", [Param("TypeName", position=0), Param("ComObject"), Param("Property"), Param("ArgumentList")], new_object),
         Cmdlet("Add-Member", [Param("MemberType", position=0), Param("Name", position=1), Param("Value", position=2),
                               Param("InputObject"), _switch("PassThru"), _switch("Force")], add_member),
         # Present from PowerShell 3.0 on: a 2.0 server does not know them.

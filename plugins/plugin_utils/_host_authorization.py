@@ -1,0 +1,73 @@
+# Copyright: (c) 2026, exchange.owa_im contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The name OCS knows a Client Access server by: the subject of the certificate OWA IM presents.
+
+OCS 2007 R2 accepts a server's mutual TLS connection only when the certificate's subject name is on its Host
+Authorization list ("peer is not a configured server" otherwise), so the entry is named from the certificate, not from
+the server: one entry per CAS with certificates of their own, one for the whole array when they share one.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+
+class HostAuthorizationError(Exception):
+    """The certificate and the name the user gave disagree, or the certificate names no server OCS could list."""
+
+
+def _attributes(subject: str) -> t.List[t.Tuple[str, str]]:
+    """``CN=mail.contoso.com, OU=IT, O=Contoso`` -> ``[('CN', 'mail.contoso.com'), ('OU', 'IT'), ('O', 'Contoso')]``;
+    a comma escaped with a backslash stays in its value."""
+    parts = re.split(r"(?<!\\),", subject or "")
+    pairs = []
+    for part in parts:
+        key, sep, value = part.partition("=")
+        if sep:
+            pairs.append((key.strip().upper(), value.strip().replace("\\,", ",")))
+    return pairs
+
+
+def subject_common_name(subject: t.Optional[str]) -> t.Optional[str]:
+    """The subject's common name (the most specific CN, Windows prints it first), or None."""
+    names = [value for key, value in _attributes(subject or "") if key == "CN" and value]
+    return names[0] if names else None
+
+
+def _same_name(first: str, second: str) -> bool:
+    return first.rstrip(".").lower() == second.rstrip(".").lower()
+
+
+def entry(certificate: t.Optional[t.Mapping[str, t.Any]], expected: t.Optional[str], expected_option: str,
+          server: str) -> t.Dict[str, t.Any]:
+    """The Host Authorization entry for a server whose OWA IM uses ``certificate``.
+
+    ``expected`` is the name the user set (``expected_option``), checked against the certificate. Raises
+    HostAuthorizationError with the fix when they cannot both be right.
+    """
+    if certificate is None:
+        return {"name": expected or None, "from": "variable" if expected else None, "certificate_thumbprint": None,
+                "subject": None, "domains": []}
+    thumbprint = certificate.get("thumbprint")
+    subject = certificate.get("subject") or ""
+    domains = [str(d) for d in certificate.get("domains") or []]
+    name = subject_common_name(subject)
+    if not name:
+        raise HostAuthorizationError(
+            "%s: the certificate OWA IM would use (%s) has no common name in its subject (%r). OCS names the Client Access "
+            "server by its certificate's subject in the Host Authorization list; use a certificate whose subject is "
+            "CN=<the server's or the array's FQDN>." % (server, thumbprint, subject))
+    if domains and not any(_same_name(name, domain) for domain in domains):
+        raise HostAuthorizationError(
+            "%s: the certificate OWA IM would use (%s) has the subject name %s, which is not among its subject alternative "
+            "names (%s). OCS names the server by the subject, TLS clients check the alternative names: use a certificate "
+            "that lists %s in both." % (server, thumbprint, name, ", ".join(domains), name))
+    if expected and not _same_name(expected, name):
+        raise HostAuthorizationError(
+            "%s: %s is %s, but the certificate OWA IM would use (%s) has the subject name %s, and OCS matches the "
+            "connecting Client Access server by that subject: its Host Authorization entry must be %s. Set %s to %s, or "
+            "leave it empty to take the name from the certificate. Nothing was changed."
+            % (server, expected_option, expected, thumbprint, name, name, expected_option, name))
+    return {"name": name, "from": "certificate", "certificate_thumbprint": thumbprint, "subject": subject,
+            "domains": domains}
