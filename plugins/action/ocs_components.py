@@ -13,6 +13,12 @@ from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import Exc
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import Records, indexed
 
 
+# The module's hotfixes option, beside those of option_specs.OCS_COMPONENTS_SPEC; the module file declares the same
+# (a unit test holds the two together). Unset: apply the hotfixes whose .msp is there and warn about the others.
+HOTFIXES_OPTION = {"hotfixes": {"type": "bool"}}
+_COMPONENT_NAMES = [c.name for c in _ocs_components.COMPONENTS]
+
+
 def _failure(records: Records) -> None:
     error = records["error"]
     server = records.get("server", {}).get("name") or "the server"
@@ -22,12 +28,20 @@ def _failure(records: Records) -> None:
     if error.get("kind") == "installer_failed":
         file_name = error.get("message") or "an installer"
         code = int(error.get("id") or 0)
-        component = next((c.name for c in _ocs_components.COMPONENTS if c.file_name == file_name), "the component package")
-        installs = indexed(records, "install") + [records.get("expand", {})]
+        hotfix = next((h for h in _ocs_components.HOTFIXES if h.file_name == file_name), None)
+        component = hotfix.name if hotfix else next((c.name for c in _ocs_components.COMPONENTS if c.file_name == file_name),
+                                                    "the component package")
+        installs = indexed(records, "install") + indexed(records, "patch") + [records.get("expand", {})]
         log_file = next((r.get("log_file") for r in installs if r.get("exit_code") == str(code) and r.get("log_file")), "")
+        wording = ({"verb": "applying", "after": "The hotfixes after it were not applied."} if hotfix else {})
         raise ExchangeFailure(_ocs_components.failure_message(server, component, file_name, code, log_file,
-                                                              records.get("failure", {}).get("log_tail") or []),
+                                                              records.get("failure", {}).get("log_tail") or [], **wording),
                               exit_code=code, log_file=log_file, error_kind="installer_failed")
+    if error.get("kind") == "hotfix_missing":
+        missing = [name.strip() for name in (error.get("id") or "").split(",") if name.strip()]
+        raise ExchangeFailure(_ocs_components.hotfix_missing_message(server, error.get("message") or "", missing,
+                                                                     records.get("source", {}).get("error") or ""),
+                              error_kind="hotfix_missing")
     if error.get("kind") == "source_missing":
         source = error.get("message") or ""
         kind = "second_hop" if _ocs_components.is_unc(source) else "source_missing"
@@ -71,8 +85,20 @@ def _segments(path: str) -> t.Iterator[t.Tuple[int, t.List[str], int]]:
                 return
 
 
+def _missing_hotfix_names(records: Records) -> t.List[str]:
+    """The hotfixes the script needed but found no .msp for (it applies the others)."""
+    return [h.name for index, h in enumerate(_ocs_components.HOTFIXES) if records.get("patch/%d" % index, {}).get("missing")]
+
+
+def _missing_warning(server: str, names: t.Sequence[str], where: str) -> str:
+    hotfixes = [h for h in _ocs_components.HOTFIXES if h.name in names]
+    return ("%s: %s not applied: no %s in %s (%s). Put the update packages there, or set hotfixes: true to make their absence an "
+            "error, false to stop this warning." % (server, ", ".join(names), " or ".join(h.file_name for h in hotfixes), where,
+                                                    "; ".join("%s: %s" % (h.file_name, h.knowledge_base) for h in hotfixes)))
+
+
 class ActionModule(ExchangeActionBase):
-    argument_spec = OCS_COMPONENTS_SPEC
+    argument_spec = dict(OCS_COMPONENTS_SPEC, **HOTFIXES_OPTION)
 
     def _upload(self, local: str, remote: str, sha1: str, size: int) -> None:
         """Send one file to the server with put_file.ps1, a segment per remote process, checked by SHA-1 at the end."""
@@ -83,30 +109,37 @@ class ActionModule(ExchangeActionBase):
             if final:
                 return
 
-    def _stage_from_controller(self, params: t.Dict[str, t.Any], folder: str, staging: str, expand: str, logs: str,
-                               check_mode: bool, timeout: int) -> t.Tuple[t.Dict[str, t.Any], Records, bool]:
+    def _stage_from_controller(self, folder: str, staging: str, expand: str, logs: str, check_mode: bool, timeout: int,
+                               mode: str) -> t.Tuple[t.Dict[str, t.Any], Records, bool, t.List[str]]:
         """Read first (what is missing, what the staging folder already holds), then send only what is needed.
 
-        Returns the report, that first read, and whether anything is missing.
+        Returns the report, that first read, whether anything is to be installed or applied, and the hotfixes needed
+        whose .msp the folder lacks.
         """
         if not os.path.isdir(folder):
             raise ExchangeFailure("controller_source %r is not a folder on the Ansible controller." % folder)
         available = sorted(name for name in os.listdir(folder) if os.path.isfile(os.path.join(folder, name)))
-        wanted_names = [c.file_name for c in _ocs_components.COMPONENTS] + [_ocs_components.EXPANDER]
+        wanted_names = ([c.file_name for c in _ocs_components.COMPONENTS] + [_ocs_components.EXPANDER]
+                        + [h.file_name for h in _ocs_components.HOTFIXES])
         candidates = [name for name in available if name.lower() in (w.lower() for w in wanted_names)]
         detected = self.run_exchange_script("ocs_components", _ocs_components.script_parameters(
             "", expand, logs, True, detect_only=True, installer_timeout=timeout, staging_directory=staging, staging_files=candidates),
             on_error=_failure)
         states = _ocs_components.component_states(detected, "before")
-        missing = [c for c, state in zip(_ocs_components.COMPONENTS, states) if not state["installed"]]
+        applied = {s["name"] for s in states if s["installed"]}
+        missing = [c for c in _ocs_components.COMPONENTS if c.name not in applied]
+        missing_hotfixes = [h for h in _ocs_components.HOTFIXES if h.name not in applied]
         report: t.Dict[str, t.Any] = {"staging_directory": staging, "uploaded": [], "already_staged": []}
-        if not missing:
-            return report, detected, False
+        server = detected.get("server", {}).get("name") or self.host_label
         try:
-            needed = _ocs_components.needed_uploads(missing, candidates)
+            needed = _ocs_components.needed_uploads(missing, candidates) if missing else []
+            hotfix_files, absent = _ocs_components.needed_hotfix_uploads(missing_hotfixes, candidates, mode)
         except _ocs_components.ComponentError as exc:
-            raise ExchangeFailure("%s: %s" % (detected.get("server", {}).get("name") or self.host_label, exc))
-        for name in needed:
+            raise ExchangeFailure("%s: %s" % (server, exc))
+        lacking = [h.name for h in missing_hotfixes if h.file_name in absent]
+        if not needed and not hotfix_files:
+            return report, detected, False, lacking
+        for name in needed + hotfix_files:
             local = os.path.join(folder, name)
             sha1, size = _sha1_of(local)
             staged = detected.get("staged/" + name, {})
@@ -116,7 +149,22 @@ class ActionModule(ExchangeActionBase):
             report["uploaded"].append({"file": name, "bytes": size, "sha1": sha1})
             if not check_mode:
                 self._upload(local, staging.rstrip("\\") + "\\" + name, sha1, size)
-        return report, detected, True
+        return report, detected, True, lacking
+
+    def _planned(self, detected: Records, staged: t.Dict[str, t.Any], mode: str, lacking: t.Sequence[str]) -> t.Dict[str, t.Any]:
+        """The result from the first read alone: nothing to do, or check mode with the installers not on the server yet."""
+        states = _ocs_components.component_states(detected, "before")
+        installs = [s["name"] for s in states if s["name"] in _COMPONENT_NAMES and not s["installed"]]
+        patches = ([h.name for h in _ocs_components.HOTFIXES if h.name not in {s["name"] for s in states if s["installed"]}
+                    and h.name not in lacking] if mode != _ocs_components.HOTFIX_SKIP else [])
+        result: t.Dict[str, t.Any] = {
+            "changed": bool(installs or patches), "server": detected.get("server", {}).get("name"), "components": states,
+            "installed_now": installs, "installs": {}, "hotfixes_applied": patches, "patches": {}, "hotfixes_missing": list(lacking),
+            "expanded_from": None, "reboot_required": False, "controller_source": staged}
+        if self._task.diff:
+            result["diff"] = {"before": {s["name"]: s["installed"] for s in states},
+                              "after": {s["name"]: s["installed"] or s["name"] in installs + patches for s in states}}
+        return result
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
         try:
@@ -132,22 +180,24 @@ class ActionModule(ExchangeActionBase):
         if timeout < 60:
             raise ExchangeFailure("installer_timeout must be 60 seconds or more; got %d." % timeout)
         check_mode = bool(self._task.check_mode)
+        mode = _ocs_components.hotfix_mode(params.get("hotfixes"))
         staged: t.Optional[t.Dict[str, t.Any]] = None
         if params.get("controller_source"):
             if source:
                 raise ExchangeFailure("source and controller_source exclude each other: give the share or server folder, or the "
                                       "controller folder the installers are sent from.")
-            staged, detected, anything_missing = self._stage_from_controller(params, str(params["controller_source"]), staging, expand,
-                                                                             logs, check_mode, timeout)
-            # Nothing missing, or check mode (the installers are not on the server yet): the first read says it all.
-            if not anything_missing or check_mode:
-                states = _ocs_components.component_states(detected, "before")
-                return {"changed": anything_missing, "server": detected.get("server", {}).get("name"), "components": states,
-                        "installed_now": [s["name"] for s in states if not s["installed"]], "installs": {}, "expanded_from": None,
-                        "reboot_required": False, "controller_source": staged}
+            folder = str(params["controller_source"])
+            staged, detected, anything_to_do, lacking = self._stage_from_controller(folder, staging, expand, logs, check_mode, timeout, mode)
+            # Nothing to do, or check mode (the installers are not on the server yet): the first read says it all.
+            if not anything_to_do or check_mode:
+                result = self._planned(detected, staged, mode, lacking)
+                if lacking:
+                    result["warnings"] = [_missing_warning(result["server"] or self.host_label, lacking, "controller_source %r" % folder)]
+                return result
             source = staging
-        parameters = _ocs_components.script_parameters(source, expand, logs, check_mode, installer_timeout=timeout)
+        parameters = _ocs_components.script_parameters(source, expand, logs, check_mode, installer_timeout=timeout, hotfix_mode=mode)
         records = self.run_exchange_script("ocs_components", parameters, on_error=_failure)
+        server = records.get("server", {}).get("name")
         before = _ocs_components.component_states(records, "before")
         installs = {}
         for index, component in enumerate(_ocs_components.COMPONENTS):
@@ -155,26 +205,40 @@ class ActionModule(ExchangeActionBase):
             if record:
                 installs[component.name] = {"source": record.get("source"), "exit_code": int(record["exit_code"]) if record.get("exit_code") else None,
                                             "log_file": record.get("log_file")}
+        patches = {}
+        for index, hotfix in enumerate(_ocs_components.HOTFIXES):
+            record = records.get("patch/%d" % index, {})
+            if record.get("source"):
+                patches[hotfix.name] = {"source": record.get("source"), "exit_code": int(record["exit_code"]) if record.get("exit_code") else None,
+                                        "log_file": record.get("log_file")}
         after = before if check_mode else _ocs_components.component_states(records, "after")
         if not check_mode:
-            missing = [state["name"] for state in after if not state["installed"]]
+            missing = [state["name"] for state in after if not state["installed"] and (state["name"] in _COMPONENT_NAMES or state["name"] in patches)]
             if missing:
                 raise ExchangeFailure("%s: the installers ended well but %s still not registered as installed; look at the logs in %s"
-                                      % (records.get("server", {}).get("name"), ", ".join(missing), logs), installed=after)
-        reboot = any((i.get("exit_code") or 0) in _ocs_components.REBOOT_CODES for i in installs.values())
+                                      % (server, ", ".join(missing), logs), installed=after)
+        lacking = _missing_hotfix_names(records)
+        reboot = any((i.get("exit_code") or 0) in _ocs_components.REBOOT_CODES for i in list(installs.values()) + list(patches.values()))
         result: t.Dict[str, t.Any] = {
-            "changed": bool(installs),
-            "server": records.get("server", {}).get("name"),
+            "changed": bool(installs or patches),
+            "server": server,
             "components": after,
-            "installed_now": sorted(installs, key=[c.name for c in _ocs_components.COMPONENTS].index),
+            "installed_now": sorted(installs, key=_COMPONENT_NAMES.index),
             "installs": installs,
+            "hotfixes_applied": [h.name for h in _ocs_components.HOTFIXES if h.name in patches],
+            "patches": patches,
+            "hotfixes_missing": lacking,
             "expanded_from": records.get("expand", {}).get("package"),
             "reboot_required": reboot,
             "restart_pending": _server_state.restart_state(records)["pending"],
         }
         if staged is not None:
             result["controller_source"] = staged
+        if lacking:
+            where = ("controller_source %r" % str(params["controller_source"]) if staged is not None
+                     else "source %r or expand_directory %r" % (source, expand) if source else "expand_directory %r" % expand)
+            result["warnings"] = [_missing_warning(server or self.host_label, lacking, where)]
         if self._task.diff:
             result["diff"] = {"before": {s["name"]: s["installed"] for s in before},
-                              "after": {s["name"]: (s["installed"] or s["name"] in installs) for s in before}}
+                              "after": {s["name"]: (s["installed"] or s["name"] in installs or s["name"] in patches) for s in before}}
         return result

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: ocs_components_info
-short_description: Report which OCS 2007 R2 components for OWA IM are installed on a Client Access server
+short_description: Report which OCS 2007 R2 components and hotfixes for OWA IM are installed on a Client Access server
 version_added: 1.0.0
 description:
   - Reads the uninstall registry of the server for the three components M(exchange.owa_im.ocs_components) installs
     (Visual C++ 2008 x64 redistributable, UCMA 2.0 core redistributable, OCS web service provider), in one remote
     PowerShell process without the Exchange snap-in. Changes nothing.
+  - Also reads whether the two hotfixes that module applies are there - C(ucma_hotfix) (C(UcmaRedist.msp), KB 2282949)
+    and C(web_service_provider_hotfix) (C(CWAOWASSP.msp), KB 981256) - as patches Windows Installer registered as
+    applied (value C(State) 1) to their products under
+    C(HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Installer\UserData\S-1-5-18\Products\<packed product code>\Patches).
+    A server missing either is not RV(all_installed).
 options: {}
 extends_documentation_fragment:
   - exchange.owa_im.connection
@@ -48,14 +53,19 @@ server:
   type: str
   sample: CAS01
 components:
-  description: Each component, installed or not, with its display name and version when installed.
+  description:
+    - Each component, installed or not, with its display name and version when installed; then each hotfix, with
+      C(installed) true when its product carries an applied patch, that patch's name as C(display_name), C(version)
+      null, C(applies_to) (the component it patches), C(knowledge_base) and C(patch_codes).
   returned: success
   type: list
   elements: dict
   sample: [{"name": "ucma", "installed": true, "version": "3.5.6907.0",
-            "display_name": "Microsoft Office Communications Server 2007 R2, Microsoft Unified Communications Managed API 2.0, Core Redist 64-bit"}]
+            "display_name": "Microsoft Office Communications Server 2007 R2, Microsoft Unified Communications Managed API 2.0, Core Redist 64-bit"},
+           {"name": "ucma_hotfix", "installed": false, "display_name": null, "version": null, "applies_to": "ucma",
+            "knowledge_base": "KB 2282949", "patch_codes": []}]
 all_installed:
-  description: Whether all three are installed.
+  description: Whether all three components are installed and both hotfixes applied.
   returned: success
   type: bool
 query_result:

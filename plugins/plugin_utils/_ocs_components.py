@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, exchange.owa_im contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The OCS 2007 R2 components a CAS needs for OWA IM, how to find them installed, what installers' exit codes mean."""
+"""The OCS 2007 R2 components a CAS needs for OWA IM and the hotfixes for two of them, how to find them installed, what
+installers' exit codes mean."""
 
 from __future__ import annotations
 
@@ -30,6 +31,40 @@ COMPONENTS = (
 )
 EXPANDER = "CWAOWASSPMain.msi"
 
+
+@dataclass(frozen=True)
+class Hotfix:
+    name: str              # as the module reports it, after the components
+    file_name: str         # the update package (.msp) in the source folder
+    component: str         # the component whose product it patches
+    knowledge_base: str    # Microsoft's article, as the Download Center names the hotfix
+
+
+# Applied after the three installers, in this order (see the module's documentation for the sources and where the
+# guides differ). Each patches one product: msiexec /p needs that product installed, else Windows Installer ends with
+# 1642. Detected as a patch Windows Installer registered as applied (State 1) to that product, whatever its patch code:
+# the hotfixes are cumulative, so a later one that replaces these (marking them superseded) counts as well.
+HOTFIXES = (
+    Hotfix("ucma_hotfix", "UcmaRedist.msp", "ucma", "KB 2282949"),
+    Hotfix("web_service_provider_hotfix", "CWAOWASSP.msp", "web_service_provider", "KB 981256"),
+)
+
+# What the script does with a hotfix a server needs: apply it (its .msp must be there), apply it when its .msp is
+# there, or leave it alone.
+HOTFIX_REQUIRED, HOTFIX_AVAILABLE, HOTFIX_SKIP = "required", "available", "skip"
+
+
+def hotfix_mode(option: t.Optional[bool]) -> str:
+    """The module's ``hotfixes`` option as the script's mode: true requires them, false skips them, unset applies those found."""
+    if option is None:
+        return HOTFIX_AVAILABLE
+    return HOTFIX_REQUIRED if option else HOTFIX_SKIP
+
+
+def _component_index(name: str) -> int:
+    return [c.name for c in COMPONENTS].index(name)
+
+
 SUCCESS_CODES = (0, 3010, 1641)
 # How long one installer may run before the module stops it (seconds): a setup program showing a dialog in a WinRM
 # session would otherwise keep the task waiting for ever.
@@ -42,8 +77,12 @@ EXIT_CODES = {
     1618: "another installation is already in progress; wait for it to finish (or for Windows Update) and run again",
     1619: "the installation package could not be opened; check the source path and the share's permissions",
     1625: "the installation is forbidden by system policy",
+    1635: "the update package could not be opened; check the source path and the share's permissions",
+    1636: "the file is not a Windows Installer update package",
     1639: "invalid command line",
     1641: "success; the installer started a reboot",
+    1642: ("the product the update patches is not installed, or is another version of it (Windows Installer: \"the program to be "
+           "upgraded may be missing, or the upgrade may update a different version of the program\")"),
     3010: "success; a reboot is required to complete the installation",
 }
 
@@ -106,11 +145,28 @@ def source_missing_message(server: str, source: str, windows_said: str) -> str:
     return message
 
 
+def hotfix_missing_message(server: str, source: str, missing: t.Sequence[str], windows_said: str) -> str:
+    wanted = [h for h in HOTFIXES if h.file_name in missing] or list(HOTFIXES)
+    message = ("%s: the hotfixes %s are not applied and %s holds no %s. Put the update packages there (%s), or set hotfixes: false "
+               "(the role's owa_im_component_hotfixes) to leave them alone. Nothing was installed."
+               % (server, ", ".join(h.name for h in wanted), repr(source) if source else "the source",
+                  " or ".join(h.file_name for h in wanted),
+                  "; ".join("%s: %s" % (h.file_name, h.knowledge_base) for h in wanted)))
+    if is_unc(source):
+        message += (" %s is a share: from a WinRM session authenticated with NTLM, Basic, or Kerberos without delegation the "
+                    "server cannot read it (the second hop)%s; use Kerberos with delegation, CredSSP, controller_source or a "
+                    "local folder." % (source, ("; Windows said: %s" % windows_said) if windows_said else ""))
+    elif windows_said:
+        message += " Windows said: %s" % windows_said
+    return message
+
+
 def explain_exit_code(code: int) -> str:
     return EXIT_CODES.get(code, "the installer failed")
 
 
-def failure_message(server: str, component: str, file_name: str, code: int, log_file: str, log_tail: t.Sequence[str]) -> str:
+def failure_message(server: str, component: str, file_name: str, code: int, log_file: str, log_tail: t.Sequence[str],
+                    verb: str = "installing", after: str = "The components after it were not installed.") -> str:
     lines = [line for line in log_tail if line.strip()][-12:]
     if not log_file:
         excerpt = "\n%s takes no log switch; look for its setup log in the server's %%TEMP%%." % file_name
@@ -118,14 +174,19 @@ def failure_message(server: str, component: str, file_name: str, code: int, log_
         excerpt = "\nLast lines of %s:\n  %s" % (log_file, "\n  ".join(lines))
     else:
         excerpt = "\nThe installer left no log at %s." % log_file
-    return "%s: installing %s (%s) failed with exit code %d: %s. The components after it were not installed.%s" % (
-        server, component, file_name, code, explain_exit_code(code), excerpt)
+    return "%s: %s %s (%s) failed with exit code %d: %s. %s%s" % (
+        server, verb, component, file_name, code, explain_exit_code(code), after, excerpt)
 
 
 def component_states(records: Records, phase: str) -> t.List[t.Dict[str, t.Any]]:
-    """The ``before/N`` or ``after/N`` records of the components script, by component."""
+    """The ``before/N`` or ``after/N`` records of the components script, by component, then the hotfixes.
+
+    A hotfix is reported when its product's record carries the patches applied to it (what OwaImComponents.ps1 writes
+    since it detects them); it is applied when that product is installed and has an applied patch.
+    """
     states = []
-    for component, record in zip(COMPONENTS, indexed(records, phase)):
+    found = indexed(records, phase)
+    for component, record in zip(COMPONENTS, found):
         # The version rule holds here too, whatever script reported the record.
         installed = bool(record.get("installed")) and version_at_least(record.get("DisplayVersion"), component.minimum_version)
         state = {"name": component.name, "installed": installed,
@@ -138,13 +199,28 @@ def component_states(records: Records, phase: str) -> t.List[t.Dict[str, t.Any]]
             state["older_versions"] = [v for v in older if v]
             state["minimum_version"] = component.minimum_version
         states.append(state)
+    products = list(states)
+    for hotfix in HOTFIXES:
+        index = _component_index(hotfix.component)
+        if index >= len(found) or "patches" not in found[index]:
+            continue
+        record, product = found[index], products[index]
+        codes = [code for code in record.get("patches") or [] if code] if product["installed"] else []
+        names = [name for name in record.get("patch_names") or [] if name] if codes else []
+        states.append({"name": hotfix.name, "installed": bool(codes), "display_name": names[0] if names else None, "version": None,
+                       "applies_to": hotfix.component, "knowledge_base": hotfix.knowledge_base, "patch_codes": codes})
     return states
+
+
+def hotfix_states(states: t.Sequence[t.Dict[str, t.Any]]) -> t.List[t.Dict[str, t.Any]]:
+    names = [h.name for h in HOTFIXES]
+    return [s for s in states if s["name"] in names]
 
 
 def script_parameters(source: str, expand_directory: str, log_directory: str, check_mode: bool,
                       detect_only: bool = False, installer_timeout: int = INSTALLER_TIMEOUT, staging_directory: str = "",
-                      staging_files: t.Sequence[str] = ()) -> t.Dict[str, t.Any]:
-    """The ocs_components.ps1 parameters: folders and mode, and the components as parallel lists."""
+                      staging_files: t.Sequence[str] = (), hotfix_mode: str = HOTFIX_SKIP) -> t.Dict[str, t.Any]:
+    """The ocs_components.ps1 parameters: folders and mode, and the components and hotfixes as parallel lists."""
     return {
         "Source": source, "ExpandDirectory": expand_directory, "LogDirectory": log_directory,
         "CheckMode": check_mode, "DetectOnly": detect_only,
@@ -153,6 +229,8 @@ def script_parameters(source: str, expand_directory: str, log_directory: str, ch
         "ComponentMinimumVersions": [c.minimum_version for c in COMPONENTS],
         "Expander": EXPANDER, "SuccessCodes": [str(code) for code in SUCCESS_CODES],
         "InstallerTimeout": int(installer_timeout), "StagingDirectory": staging_directory, "StagingFiles": list(staging_files),
+        "HotfixMode": hotfix_mode, "HotfixNames": [h.name for h in HOTFIXES], "HotfixFiles": [h.file_name for h in HOTFIXES],
+        "HotfixTargets": [str(_component_index(h.component)) for h in HOTFIXES],
     }
 
 
@@ -177,3 +255,22 @@ def needed_uploads(missing: t.Sequence[Component], available: t.Collection[str])
         else:
             raise ComponentError("controller_source holds neither %s nor %s, which %s needs." % (component.file_name, EXPANDER, component.name))
     return wanted
+
+
+def needed_hotfix_uploads(missing: t.Sequence[Hotfix], available: t.Collection[str], mode: str) -> t.Tuple[t.List[str], t.List[str]]:
+    """Which .msp files of a controller folder the missing hotfixes need, and the files of those it lacks.
+
+    With the hotfixes required, a lacking file is an error (before anything is sent or installed).
+    """
+    if mode == HOTFIX_SKIP:
+        return [], []
+    lower = {name.lower(): name for name in available}
+    wanted = [lower[h.file_name.lower()] for h in missing if h.file_name.lower() in lower]
+    absent = [h.file_name for h in missing if h.file_name.lower() not in lower]
+    if absent and mode == HOTFIX_REQUIRED:
+        lacking = [h for h in missing if h.file_name in absent]
+        raise ComponentError("controller_source holds no %s, which %s needs (%s); put it there, or set hotfixes: false (the role's "
+                             "owa_im_component_hotfixes) to leave the hotfixes alone." % (
+                                 " or ".join(absent), " and ".join(h.name for h in lacking),
+                                 "; ".join("%s: %s" % (h.file_name, h.knowledge_base) for h in lacking)))
+    return wanted, absent

@@ -1,7 +1,10 @@
 # ocs_components (and ocs_components_info with $DetectOnly): which OCS components the uninstall registry lists, at the
-# version each needs; where their installers are (expanding CWAOWASSPMain.msi when they are not in $Source); installing
-# each missing one in order; reading the registry again. Needs no Exchange snap-in. With $DetectOnly and $StagingFiles,
+# version each needs, and the patches applied to each; where their installers are (expanding CWAOWASSPMain.msi when they
+# are not in $Source) and where the hotfixes (.msp) are; installing each missing component in order, then applying each
+# missing hotfix (msiexec /p); reading the registry again. Needs no Exchange snap-in. With $DetectOnly and $StagingFiles,
 # also the size and SHA-1 of those files in $StagingDirectory (what the controller need not send again).
+# $HotfixMode: 'required' (a needed hotfix without its .msp stops before anything is installed), 'available' (apply
+# those found, report the others), 'skip'. $HotfixTargets: the index of the component each hotfix patches.
 param(
     [string]$Source,
     [string]$ExpandDirectory,
@@ -17,7 +20,11 @@ param(
     [string[]]$SuccessCodes,
     [int]$InstallerTimeout,
     [string]$StagingDirectory,
-    [string[]]$StagingFiles
+    [string[]]$StagingFiles,
+    [string]$HotfixMode,
+    [string[]]$HotfixNames,
+    [string[]]$HotfixFiles,
+    [string[]]$HotfixTargets
 )
 function Invoke-OwaImInstaller([string]$Record, [string]$Program, [string[]]$Arguments, [string]$Log, [string]$Label) {
     # Start-Process joins the arguments with spaces; paths are wrapped in double quotes for Windows' own splitting. No
@@ -43,7 +50,10 @@ function Get-OwaImArguments([string]$Kind, [string]$Path, [string]$Log) {
     # The Visual C++ 2008 redistributable knows /q (quiet) and /qb (progress only); /norestart and /log are the 2010 and
     # later packages' switches, which the 2008 package answers with a message box. It takes no log file.
     if ($Kind -eq 'exe') { return @('/q') }
-    return @('/i', ('"' + $Path + '"'), '/qn', '/norestart', '/l*v', ('"' + $Log + '"'))
+    # An update package (.msp) is applied to the installed product it names with /p, quiet as the installers.
+    $owaImAction = '/i'
+    if ($Kind -eq 'msp') { $owaImAction = '/p' }
+    return @($owaImAction, ('"' + $Path + '"'), '/qn', '/norestart', '/l*v', ('"' + $Log + '"'))
 }
 function Out-OwaImStaged {
     foreach ($owaImName in @($StagingFiles)) {
@@ -80,8 +90,8 @@ for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
     }
     if (-not $owaImPaths.ContainsKey($owaImI)) { $owaImNeedFiles = $true }
 }
+$owaImMain = ''
 if ($owaImNeedFiles) {
-    $owaImMain = ''
     if ($Source -ne '') { $owaImMain = Join-Path $Source $Expander }
     if (($owaImMain -eq '') -or -not (Test-Path -LiteralPath $owaImMain -PathType Leaf)) {
         # Test-Path says $false alike for a missing file and a share this session may not read (from a WinRM session
@@ -94,6 +104,37 @@ if ($owaImNeedFiles) {
         Out-OwaImError 'source_missing' $Source $null $null
         exit 7
     }
+}
+# Which hotfixes this server needs: those whose product is missing now (it is installed above) or carries no applied
+# patch. Their .msp is looked for as the installers are; when one is missing and required, stop before any change.
+$owaImPatchPaths = @{}
+$owaImPatchMissing = @()
+if ($HotfixMode -ne 'skip') {
+    for ($owaImJ = 0; $owaImJ -lt $HotfixFiles.Count; $owaImJ++) {
+        $owaImTarget = [int]$HotfixTargets[$owaImJ]
+        $owaImHit = @(Find-OwaImProduct $owaImProducts $ComponentPatterns[$owaImTarget] $ComponentMinimumVersions[$owaImTarget])
+        if (($owaImHit.Count -gt 0) -and (@(Get-OwaImAppliedPatches ([string]$owaImHit[0].PSChildName)).Count -gt 0)) { continue }
+        foreach ($owaImDir in @($Source, $ExpandDirectory)) {
+            if (($owaImDir -ne '') -and -not $owaImPatchPaths.ContainsKey($owaImJ)) {
+                $owaImCandidate = Join-Path $owaImDir $HotfixFiles[$owaImJ]
+                if (Test-Path -LiteralPath $owaImCandidate -PathType Leaf) { $owaImPatchPaths[$owaImJ] = $owaImCandidate }
+            }
+        }
+        if (-not $owaImPatchPaths.ContainsKey($owaImJ)) {
+            Out-OwaImField ('patch/' + $owaImJ) 'missing' $true
+            $owaImPatchMissing += $HotfixFiles[$owaImJ]
+        }
+    }
+    if (($HotfixMode -eq 'required') -and ($owaImPatchMissing.Count -gt 0)) {
+        if ($Source -ne '') {
+            try { [void](Get-Item -LiteralPath $Source -ErrorAction Stop) }
+            catch { Out-OwaImField 'source' 'error' ([string]$_.Exception.Message) }
+        }
+        Out-OwaImError 'hotfix_missing' $Source ([string]::Join(', ', $owaImPatchMissing)) $null
+        exit 9
+    }
+}
+if ($owaImNeedFiles) {
     Out-OwaImField 'expand' 'package' $owaImMain
     if (-not $CheckMode) {
         $owaImLog = Join-Path $LogDirectory 'owa_im_expand_cwaowasspmain.log'
@@ -107,7 +148,7 @@ if ($owaImNeedFiles) {
     }
 }
 # OWA loads the provider when its worker starts: the time of this change tells later reads that a restart is owed.
-if ((-not $CheckMode) -and ($owaImPaths.Count -gt 0)) { Set-OwaImChangeMarker 'components' }
+if ((-not $CheckMode) -and (($owaImPaths.Count -gt 0) -or ($owaImPatchPaths.Count -gt 0))) { Set-OwaImChangeMarker 'components' }
 for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
     if (-not $owaImPaths.ContainsKey($owaImI)) { continue }
     $owaImRecord = 'install/' + $owaImI
@@ -117,6 +158,15 @@ for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
     $owaImProgram = 'msiexec.exe'
     if ($ComponentKinds[$owaImI] -eq 'exe') { $owaImProgram = $owaImPaths[$owaImI]; $owaImLog = '' }
     Invoke-OwaImInstaller $owaImRecord $owaImProgram (Get-OwaImArguments $ComponentKinds[$owaImI] $owaImPaths[$owaImI] $owaImLog) $owaImLog $ComponentFiles[$owaImI]
+}
+# The hotfixes after every installer, in the order given: each patches one product, which is installed by now.
+for ($owaImJ = 0; $owaImJ -lt $HotfixFiles.Count; $owaImJ++) {
+    if (-not $owaImPatchPaths.ContainsKey($owaImJ)) { continue }
+    $owaImRecord = 'patch/' + $owaImJ
+    Out-OwaImField $owaImRecord 'source' $owaImPatchPaths[$owaImJ]
+    if ($CheckMode) { continue }
+    $owaImLog = Join-Path $LogDirectory ('owa_im_' + $HotfixNames[$owaImJ] + '.log')
+    Invoke-OwaImInstaller $owaImRecord 'msiexec.exe' (Get-OwaImArguments 'msp' $owaImPatchPaths[$owaImJ] $owaImLog) $owaImLog $HotfixFiles[$owaImJ]
 }
 if (-not $CheckMode) { Out-OwaImDetected 'after' (Get-OwaImProducts) }
 Out-OwaImRestartState (Get-OwaImRestartState $null)

@@ -1,9 +1,17 @@
-"""Windows Installer and setup programs as a CAS sees them: msiexec and .exe installers.
+r"""Windows Installer and setup programs as a CAS sees them: msiexec, .exe installers and .msp patches.
 
 Exit codes are Windows Installer's: 0 success, 1603 fatal error, 1618 another installation is in
 progress, 1619 the package could not be opened, 1605 not installed (on removal), 3010 success but a
-reboot is required, 1639 bad command line. A package's identity is the file's content, not its name,
-so a renamed installer still installs what it holds.
+reboot is required, 1639 bad command line; for patches (msiexec /p), 1635 the update package could
+not be opened, 1636 it is no update package, 1642 its target product is not installed. A package's
+identity is the file's content, not its name, so a renamed installer still installs what it holds.
+
+A patch applied to a per-machine product is registered where Windows Installer keeps it and
+MsiGetPatchInfoEx reads it: UserData\S-1-5-18\Products\<packed product code>\Patches\<packed patch
+code>, value State 1 (applied). What the lab does not emulate: patch sequencing and supersedence
+(each lab patch stands alone), patch removal (msiexec /uninstall <patch code>), and the new build a
+real hotfix gives the product (the builds the OCS 2007 R2 hotfixes bring are not known here, so the
+lab's patches leave DisplayVersion as it was).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import files
 from .exchange.cmdlets import Session
@@ -47,7 +56,7 @@ def hung_seconds(session: Session) -> float:
 @dataclass(frozen=True)
 class Package:
     key: str
-    kind: str                      # msi | exe
+    kind: str                      # msi | exe | msp
     display_name: str
     version: str
     requires: tuple[str, ...] = ()
@@ -55,10 +64,12 @@ class Package:
     # A setup .exe's command-line switches (lower case) and which of them need no one at the screen.
     switches: tuple[str, ...] = ()
     unattended: tuple[str, ...] = ()
+    # A patch's target: the package whose product it updates (the product codes of its Template summary property).
+    patches: str = ""
 
     @property
     def product_code(self) -> str:
-        # Lab-made, stable product codes (not Microsoft's).
+        # Lab-made, stable product codes (not Microsoft's); a patch's is its patch code.
         return "{" + str(uuid.uuid5(_CODES, self.key)).upper() + "}"
 
 
@@ -73,7 +84,28 @@ PACKAGES = {p.key: p for p in [
             requires=("vcredist_x64", "ucmaredist")),
     Package("cwaowasspmain", "msi", "Web Service Provider Installer Package", "3.5.6907.0",
             expands_to={"vcredist_x64.exe": "vcredist_x64", "UcmaRedist.msi": "ucmaredist", "CWAOWASSP.msi": "cwaowassp"}),
+    # The two hotfixes the field guides apply after the installers (UcmaRedist.msp, CWAOWASSP.msp), as Microsoft's
+    # Download Center listed them (ids 7557 and 797); the display names are the lab's own.
+    Package("ucmaredist_hotfix", "msp", "Unified Communications Managed API 2.0 Redist (64 Bit) Hotfix KB 2282949", "",
+            patches="ucmaredist"),
+    Package("cwaowassp_hotfix", "msp", "Office Communications Server 2007 R2 Web Service Provider Hotfix KB 981256", "",
+            patches="cwaowassp"),
 ]}
+
+USERDATA_PRODUCTS = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData\\S-1-5-18\\Products"
+
+
+def packed_guid(guid: str) -> str:
+    """Windows Installer's packed form of a GUID, its registry key names: the first three groups reversed, then the two
+    hex digits of each of the last eight bytes swapped ({12345678-ABCD-...} -> 87654321DCBA...)."""
+    digits = guid.strip("{}").replace("-", "").upper()
+    order = [7, 6, 5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 15, 14, 13, 12] + [i ^ 1 for i in range(16, 32)]
+    return "".join(digits[i] for i in order)
+
+
+def patches_key(product_code: str) -> str:
+    return f"{USERDATA_PRODUCTS}\\{packed_guid(product_code)}\\Patches"
+
 
 
 def package_at(session: Session, path: str) -> Package | None:
@@ -98,7 +130,7 @@ def _installed(session: Session, package: Package) -> bool:
 
 def _forced_failure(session: Session, file_name: str, package: Package) -> tuple[int, str] | None:
     """A failure the lab was told to produce, by fault switch or seed, for this installer."""
-    names = {file_name.lower(), package.key.lower(), package.key.lower() + (".exe" if package.kind == "exe" else ".msi")}
+    names = {file_name.lower(), package.key.lower(), package.key.lower() + "." + package.kind}
     fault = session.store.faults(session.server).get("installer_fail")
     if fault and str(fault).lower() in names:
         return 1603, ("Error 1722. There is a problem with this Windows Installer package. A program run as part of the setup "
@@ -141,6 +173,12 @@ def install(session: Session, path: str, log_path: str | None, quiet: bool) -> i
         log.add("Product: (unknown) -- Error 1619. This installation package could not be opened.")
         log.close(1619)
         return 1619
+    if package.kind == "msp":
+        # An update package given to /i: Windows Installer cannot open it as an installation database.
+        log.add("Product: (unknown) -- Error 1620. This installation package could not be opened. Contact the application vendor to "
+                "verify that this is a valid Windows Installer package.")
+        log.close(1620)
+        return 1620
     if not quiet:
         # Over WinRM there is no desktop to show a wizard on: it waits for a click that never comes.
         log.add("Note: an interactive user interface was requested in a non-interactive session.")
@@ -210,6 +248,113 @@ def _install(session: Session, package: Package, path: str, log: _Log) -> int:
     return code
 
 
+# Windows' words for the patch exit codes (System Error Codes 1300-1699, WinError.h).
+PATCH_OPEN_FAILED = ("This update package could not be opened. Verify that the update package exists and that you can access it, or "
+                     "contact the application vendor to verify that this is a valid Windows Installer update package.")
+PATCH_INVALID = "This update package could not be opened. Contact the application vendor to verify that this is a valid Windows Installer update package."
+PATCH_TARGET_NOT_FOUND = ("The upgrade cannot be installed by the Windows Installer service because the program to be upgraded may be "
+                          "missing, or the upgrade may update a different version of the program. Verify that the program to be upgraded "
+                          "exists on your computer and that you have the correct upgrade.")
+
+
+def applied_patches(session: Session, product_code: str) -> dict[str, dict[str, Any]]:
+    """The patch registrations of one product (packed patch code -> values), as the registry holds them."""
+    prefix = patches_key(product_code).lower() + "\\"
+    return {key.rsplit("\\", 1)[-1]: values for key, values in session.store.host(session.server).get("registry", {}).items()
+            if key.lower().startswith(prefix)}
+
+
+def patch(session: Session, path: str, log_path: str | None, quiet: bool) -> int:
+    """msiexec /p: apply the update package at ``path`` to its installed target product; returns the exit code."""
+    log = _Log(session, log_path)
+    if files.unc_denied(session, path):
+        # As for /i: Windows Installer opens the update package as this session's user (the second hop).
+        log.add(f"Note: 1: 1309 2: 5 3: {path}")
+        log.add(f"Product: (unknown) -- Error 1635. {PATCH_OPEN_FAILED}")
+        log.close(1635)
+        session.store.log(session.server, "patch", package=None, file=path, exit_code=1635, reason="second hop")
+        return 1635
+    package = package_at(session, path)
+    if package is None or package.kind != "msp":
+        code, message = (1635, PATCH_OPEN_FAILED) if package is None else (1636, PATCH_INVALID)
+        log.add(f"Note: 1: 1309 2: 5 3: {path}")
+        log.add(f"Product: (unknown) -- Error {code}. {message}")
+        log.close(code)
+        session.store.log(session.server, "patch", package=None if package is None else package.key, file=path, exit_code=code)
+        return code
+    if not quiet:
+        log.add("Note: an interactive user interface was requested in a non-interactive session.")
+        log.close(1603)
+        return 1603
+    host = session.store.host(session.server)
+    if float(host.get("msi_busy_until", 0)) > time.time():
+        log.add(f"Product: {PACKAGES[package.patches].display_name} -- Error 1618. Another installation is already in progress.")
+        log.close(1618)
+        return 1618
+    seconds = float(session.store.lab().get("install_seconds", 0.05))
+    with session.store.edit_host(session.server) as record:
+        record["msi_busy_until"] = time.time() + seconds + 1
+    try:
+        time.sleep(seconds)
+        return _patch(session, package, path, log)
+    finally:
+        with session.store.edit_host(session.server) as record:
+            record["msi_busy_until"] = 0
+
+
+def _patch(session: Session, package: Package, path: str, log: _Log) -> int:
+    file_name = files.normalise(path).rsplit("\\", 1)[-1]
+    target = PACKAGES[package.patches]
+    log.add(f"Original patch ==> {files.normalise(path)}")
+    if not _installed(session, target):
+        # The patch's Template summary property names a product this server does not have.
+        log.add(f"PATCH SEQUENCER: the product {target.product_code} that {file_name} updates is not installed.")
+        log.add(PATCH_TARGET_NOT_FOUND)
+        log.close(1642)
+        session.store.log(session.server, "patch", package=package.key, file=file_name, exit_code=1642)
+        return 1642
+    update = f"Update '{package.display_name}'"
+    if packed_guid(package.product_code) in applied_patches(session, target.product_code):
+        # Applied before: Windows Installer installs the product again with the patches it already has, changing
+        # nothing (owa-lab's reading; see tests/lab/tests/test_msi_patches.py).
+        log.add(f"Patch {package.product_code} is already applied to product {target.product_code}; reinstalling the product with it.")
+        log.add(f"Product: {target.display_name} -- Configuration completed successfully.")
+        log.close(0)
+        session.store.log(session.server, "patch", package=package.key, file=file_name, exit_code=0, already_applied=True)
+        return 0
+    failure = _forced_failure(session, file_name, package)
+    if failure is not None and failure[0] not in (0, 3010):
+        code, message = failure
+        log.add(f"Product: {target.display_name} -- {message}")
+        log.add(f"Product: {target.display_name} - {update} could not be installed. Error code {code}.")
+        log.add(f"Windows Installer installed an update. Product Name: {target.display_name}. Product Version: {target.version}. "
+                f"Product Language: 1033. Manufacturer: Microsoft Corporation. Update Name: {package.display_name}. "
+                f"Installation success or error status: {code}.")
+        log.close(code)
+        session.store.log(session.server, "patch", package=package.key, file=file_name, exit_code=code)
+        return code
+    code = failure[0] if failure else 0
+    key = patches_key(target.product_code)
+    packed = packed_guid(package.product_code)
+    with session.store.edit_host(session.server) as host:
+        registry = host.setdefault("registry", {})
+        listed = registry.setdefault(key, {}).setdefault("AllPatches", [])
+        if packed not in listed:
+            listed.append(packed)
+        # The values MsiGetPatchInfoEx reads: State 1 = MSIPATCHSTATE_APPLIED (2 superseded, 4 obsoleted).
+        registry[f"{key}\\{packed}"] = {"State": 1, "DisplayName": package.display_name, "Installed": dt.date.today().strftime("%Y%m%d"),
+                                        "LUAEnabled": 0, "MSI3": 1, "PatchType": 0, "Uninstallable": 0, "MoreInfoURL": ""}
+    log.add(f"Product: {target.display_name} - {update} installed successfully.")
+    log.add(f"Windows Installer installed an update. Product Name: {target.display_name}. Product Version: {target.version}. "
+            f"Product Language: 1033. Manufacturer: Microsoft Corporation. Update Name: {package.display_name}. "
+            f"Installation success or error status: {code}.")
+    if code == 3010:
+        log.add("Windows Installer requires a system restart. Product Name: " + target.display_name + ".")
+    log.close(code)
+    session.store.log(session.server, "patch", package=package.key, file=file_name, exit_code=code)
+    return code
+
+
 def uninstall(session: Session, target: str, log_path: str | None) -> int:
     log = _Log(session, log_path)
     package = package_at(session, target) or next((p for p in PACKAGES.values() if p.product_code.lower() == target.lower()), None)
@@ -219,6 +364,10 @@ def uninstall(session: Session, target: str, log_path: str | None) -> int:
         return 1605
     with session.store.edit_host(session.server) as host:
         host.get("products", {}).pop(package.product_code, None)
+        # Windows Installer forgets the product's patch registrations with it.
+        prefix = patches_key(package.product_code).lower()
+        for key in [k for k in host.get("registry", {}) if k.lower() == prefix or k.lower().startswith(prefix + "\\")]:
+            host["registry"].pop(key)
     log.add(f"Product: {package.display_name} -- Removal completed successfully.")
     log.close(0)
     session.store.log(session.server, "uninstall", package=package.key, exit_code=0)
@@ -231,8 +380,9 @@ def msiexec(session: Session, words: list[str]) -> tuple[int, list[str]]:
     while index < len(words):
         word = words[index].strip('"')
         lowered = word.lower()
-        if lowered in ("/i", "/package", "/x", "/uninstall") and index + 1 < len(words):
-            action, target = ("install" if lowered in ("/i", "/package") else "uninstall"), words[index + 1].strip('"')
+        if lowered in ("/i", "/package", "/x", "/uninstall", "/p", "/update") and index + 1 < len(words):
+            action = {"/i": "install", "/package": "install", "/x": "uninstall", "/uninstall": "uninstall"}.get(lowered, "patch")
+            target = words[index + 1].strip('"')
             index += 2
             continue
         if lowered.startswith("/l") and index + 1 < len(words):
@@ -250,8 +400,11 @@ def msiexec(session: Session, words: list[str]) -> tuple[int, list[str]]:
         index += 1
     if action is None or target is None:
         return 1639, []
-    code = install(session, target, log_path, quiet) if action == "install" else uninstall(session, target, log_path)
-    return code, []
+    if action == "install":
+        return install(session, target, log_path, quiet), []
+    if action == "patch":
+        return patch(session, target, log_path, quiet), []
+    return uninstall(session, target, log_path), []
 
 
 def setup_exe(session: Session, path: str, words: list[str]) -> tuple[int, list[str]]:

@@ -97,8 +97,8 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab", s
                          "domain_controller": f"dc01.{domain}"},
         "servers": servers,
         "owa_virtual_directories": vdirs,
-        # The OCS 2007 R2 web service provider package, as an admin downloads it, on a file share.
-        "shares": {SHARE + "\\CWAOWASSPMain.msi": {"package": "cwaowasspmain"}},
+        # The OCS 2007 R2 web service provider package and its two hotfixes, as an admin downloads them, on a file share.
+        "shares": {f"{SHARE}\\{name}": {"package": key} for name, key in CONTROLLER_INSTALLERS.items()},
         "owa_mailbox_policies": [{"name": "Default", "InstantMessagingEnabled": True, "InstantMessagingType": "Ocs", "IsDefault": True}],
         # The OCS 2007 R2 pools the CAS servers may talk to, in the lab's DNS zone.
         "ocs_pools": network.default_ocs_pools(domain),
@@ -113,8 +113,10 @@ def _vdir(name: str, fqdn: str, version: str) -> dict[str, Any]:
             "path": VERSIONS[version].install_path + "\\ClientAccess\\owa", "WhenCreated": created, "WhenChanged": created}
 
 
-# What an administrator downloads and keeps on the Ansible controller: the OCS 2007 R2 web service provider package.
-CONTROLLER_INSTALLERS = {"CWAOWASSPMain.msi": "cwaowasspmain"}
+# What an administrator downloads and keeps on the Ansible controller: the OCS 2007 R2 web service provider package and
+# the hotfixes for two of the products it holds (Download Center ids 7557 and 797, KB 2282949 and KB 981256).
+HOTFIXES = {"UcmaRedist.msp": "ucmaredist_hotfix", "CWAOWASSP.msp": "cwaowassp_hotfix"}
+CONTROLLER_INSTALLERS = {"CWAOWASSPMain.msi": "cwaowasspmain", **HOTFIXES}
 
 
 def write_controller_installers(folder: Path, names: dict[str, str] | None = None) -> Path:
