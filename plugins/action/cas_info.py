@@ -116,7 +116,13 @@ class ActionModule(ExchangeActionBase):
             missing = [state["name"] for state in result["components"] if not state["installed"]]
             result["components_missing"] = missing
         result["changes_needed"] = bool(changes or missing)
+        warnings: t.List[str] = []
         note = _owa_settings.later_version_note(server.get("version"))
         if note:
-            result["warnings"] = ["%s: %s" % (name, note)]
+            warnings.append("%s: %s" % (name, note))
+        if result["restart_state"]["marker_refused"]:
+            warnings.append("%s: the change marker was ignored because %s; someone other than Administrators may have written it. "
+                            "Check it and delete it." % (name, result["restart_state"]["marker_refused"]))
+        if warnings:
+            result["warnings"] = warnings
         return _query.with_query_result(result, query)

@@ -42,13 +42,58 @@ def ticks_to_iso(ticks: t.Any) -> t.Optional[str]:
 def restart_state(records: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
     """The ``restart_state`` record: whether OWA owes a restart, and the server's facts it was decided from."""
     state = records.get("restart_state") or {}
+    folder = records.get("state_folder") or {}
     changed = [ticks_to_iso(state.get(name)) for name in ("directory_changed", "marker")]
     return {
         "pending": bool(state.get("pending")),
         "worker_started": ticks_to_iso(state.get("worker_started")),
         "virtual_directory_changed": changed[0],
         "last_change_marker": changed[1],
+        # A marker another account owns or may write is ignored (the server says whose), and so is not a fact here.
+        "marker_refused": _capped(folder.get("marker_refused")),
     }
+
+
+def _capped(value: t.Any, limit: int = 300) -> t.Optional[str]:
+    return None if value is None else str(value)[:limit]
+
+
+# Who may own the collection's files on a CAS: Administrators and SYSTEM (SDDL aliases and SIDs); the account that ran
+# the script is added by the caller (the owner under the "Object creator" default-owner policy).
+TRUSTED_OWNERS = frozenset(("BA", "SY", "S-1-5-32-544", "S-1-5-18"))
+
+
+def sddl_owner(sddl: str) -> str:
+    """``O:BAG:SYD:...`` -> ``BA``."""
+    match = re.match(r"O:([A-Z]{2}|S-[0-9-]+)", sddl or "")
+    return match.group(1) if match else ""
+
+
+def sddl_others(sddl: str) -> t.List[str]:
+    """The accounts an allow entry of the DACL names besides SYSTEM and Administrators."""
+    if "D:" not in (sddl or ""):
+        return ["Everyone (no DACL)"]
+    dacl = sddl.split("D:", 1)[1].split("S:", 1)[0]
+    others = []
+    for ace in re.findall(r"\(([^)]*)\)", dacl):
+        fields = ace.split(";")
+        # An inherit-only entry (IO) grants nothing on this object itself, only on what is created inside.
+        if len(fields) >= 6 and fields[0] == "A" and "IO" not in fields[1] and fields[5] not in TRUSTED_OWNERS and fields[5] not in others:
+            others.append(fields[5])
+    return others
+
+
+def untrusted_reason(sddl: t.Optional[str], me: t.Optional[str]) -> t.Optional[str]:
+    """Why a file or folder with this security descriptor may have been written by someone else, or None."""
+    if sddl is None:
+        return "its owner could not be read"
+    owner = sddl_owner(sddl)
+    if owner not in TRUSTED_OWNERS and owner != (me or ""):
+        return "it is owned by %s, not by Administrators, SYSTEM or the account that reads it" % (owner or "nobody")
+    others = sddl_others(sddl)
+    if others:
+        return "%s may write it (its ACL grants access to %s)" % (others[0], ", ".join(others))
+    return None
 
 
 def parse_backup(name: str, content: t.Optional[str], length: int, max_bytes: int, inventory_host: str,
@@ -102,11 +147,19 @@ def read_backups(records: t.Mapping[str, t.Any], files: t.Sequence[t.Mapping[str
                  max_bytes: int) -> t.Tuple[t.List[t.Dict[str, t.Any]], t.List[t.Dict[str, str]]]:
     """The server's backups, oldest first, and the files refused with their reasons."""
     server = str((records.get("server") or {}).get("name") or "")
+    me = (records.get("server") or {}).get("account_sid")
+    listing = records.get("listing") or {}
+    folder = untrusted_reason(listing.get("folder_sddl"), me) or untrusted_reason(listing.get("backups_sddl"), me)
     usable: t.List[t.Dict[str, t.Any]] = []
     refused: t.List[t.Dict[str, str]] = []
     for entry in files:
         name = str(entry.get("name") or "")
         try:
+            reason = untrusted_reason(entry.get("sddl"), me)
+            if reason:
+                raise BackupRefused(reason)
+            if folder:
+                raise BackupRefused("its folder is not private: " + folder)
             length = int(entry.get("length") or 0)
             usable.append(parse_backup(name, entry.get("content"), length, max_bytes, inventory_host, server))
         except (BackupRefused, ValueError) as exc:

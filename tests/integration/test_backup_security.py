@@ -59,3 +59,54 @@ def test_planted_backups_are_refused_and_never_restored(pool: Lab, tmp_path: Pat
     for server in ("CAS01", "CAS02"):
         assert pool.vdir(server)["InstantMessagingServerName"] != "ocs.attacker.example"
     assert pool.vdir("CAS01")["InstantMessagingServerName"] is None
+
+
+MALLORY = "S-1-5-21-3623811015-3361044348-30300820-1107"   # a local user's account, no administrator
+STATE = "C:\\ProgramData\\exchange.owa_im"
+
+
+def _site(pool: Lab, tmp_path: Path, **extra: object):
+    return pool.playbook(PLAYBOOKS / "site.yml", extra_vars=dict(LAB_VARS, owa_im_backup_directory=str(tmp_path / "b"),
+                                                                 owa_im_host_authorization_file=str(tmp_path / "h.md"), **extra))
+
+
+def test_the_state_folder_is_made_private_to_administrators_and_system(pool: Lab, tmp_path: Path) -> None:
+    assert _site(pool, tmp_path).returncode == 0
+    for server in ("CAS01", "CAS02"):
+        assert pool.host(server)["security"] == {STATE: "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"}
+
+
+def test_a_folder_from_before_is_made_private_when_administrators_own_all_of_it(pool: Lab, tmp_path: Path) -> None:
+    # As the previous release left it: made without an ACL of its own, so it inherits "Users: create files" from
+    # %ProgramData%; an administrator's old backup inside.
+    pool.seed(tmp_path, {"servers": {"CAS01": {"files": {
+        FOLDER + "CAS01-20261101T0000000000000Z.owaim": planted("CAS01", "cas01.contoso.lab", "CAS01")}}}})
+    run = _site(pool, tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert pool.host("CAS01")["security"] == {STATE: "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"}
+    assert any(e["event"] == "acl-set" and e["server"] == "CAS01" for e in pool.log())
+
+
+def test_a_file_another_account_owns_stops_the_change_and_is_never_restored(pool: Lab, tmp_path: Path) -> None:
+    planted_name = FOLDER + "CAS01-29991231T2359590000000Z.owaim"
+    pool.seed(tmp_path, {"servers": {"CAS01": {
+        "files": {planted_name: planted("CAS01", "cas01.contoso.lab", "CAS01")},
+        "security": {planted_name: f"O:{MALLORY}G:{MALLORY}D:AI(A;;FA;;;{MALLORY})"}}}})
+    run = _site(pool, tmp_path)
+    assert run.returncode != 0
+    said = " ".join(run.stdout.split())
+    assert f"{planted_name} is owned by {MALLORY}, not by Administrators".replace("\\", "\\\\") in said \
+        or f"{planted_name} is owned by {MALLORY}, not by Administrators" in said, run.stdout[-3000:]
+    assert [e for e in pool.log() if e["event"] == "ad-change"] == []
+    listed = pool.playbook(PLAYBOOKS / "rollback.yml", "--limit", "cas01.contoso.lab", extra_vars={"owa_im_rollback_list": True})
+    listed_text = " ".join((listed.stdout + listed.stderr).split())
+    assert f"it is owned by {MALLORY}, not by Administrators, SYSTEM or the account that reads it" in listed_text, listed.stdout[-3000:]
+
+
+def test_a_backup_others_may_write_is_refused(pool: Lab, tmp_path: Path) -> None:
+    assert _site(pool, tmp_path).returncode == 0
+    name = next(path for path in pool.host("CAS01")["files"] if path.lower().endswith(".owaim"))
+    pool.seed(tmp_path, {"servers": {"CAS01": {"security": {name: "O:BAG:SYD:AI(A;;0x1301bf;;;BU)(A;ID;FA;;;SY)(A;ID;FA;;;BA)"}}}})
+    listed = pool.playbook(PLAYBOOKS / "rollback.yml", "--limit", "cas01.contoso.lab", extra_vars={"owa_im_rollback_list": True})
+    said = " ".join((listed.stdout + listed.stderr).split())
+    assert "BU may write it (its ACL grants access to BU)" in said, listed.stdout[-3000:]

@@ -2,11 +2,87 @@
 # change replaced (written before the change, in the same process), and the time of the last change OWA reads only when
 # it starts. Whether OWA owes a restart is decided here, from the server's own facts, so that no reset is lost with the
 # controller's memory (an interrupted run, a failure elsewhere, a change made by hand).
+# Only Administrators and SYSTEM may write there: a folder made under %ProgramData% without an ACL of its own inherits
+# "Users: create files and folders", and any local user could plant a backup that rollback would restore.
 param()
+# What the functions below noticed, written out by Out-OwaImStateNotes (a function's output would be its return value).
+$owaImStateNotes = @{}
+function Out-OwaImStateNotes {
+    foreach ($owaImKey in @($owaImStateNotes.Keys)) { Out-OwaImField 'state_folder' $owaImKey $owaImStateNotes[$owaImKey] }
+}
+function Get-OwaImPrivateSddl {
+    # Owner Administrators; a protected DACL: full control for SYSTEM and Administrators, passed on to everything inside.
+    'O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)'
+}
+function Get-OwaImSddlOwner([string]$Sddl) {
+    if (-not $Sddl.StartsWith('O:')) { return '' }
+    $owaImEnd = $Sddl.IndexOf('G:')
+    if ($owaImEnd -lt 0) { $owaImEnd = $Sddl.IndexOf('D:') }
+    if ($owaImEnd -lt 0) { $owaImEnd = $Sddl.Length }
+    return $Sddl.Substring(2, $owaImEnd - 2)
+}
+function Get-OwaImSddlOthers([string]$Sddl) {
+    # Whom an allow entry of the DACL names besides SYSTEM and Administrators (any right: the folder grants none).
+    $owaImAt = $Sddl.IndexOf('D:')
+    if ($owaImAt -lt 0) { return @('Everyone (no DACL)') }
+    $owaImOthers = @()
+    foreach ($owaImPart in $Sddl.Substring($owaImAt + 2).Split('(')) {
+        $owaImFields = $owaImPart.TrimEnd(')').Split(';')
+        # An inherit-only entry (IO) grants nothing on this object itself.
+        if (($owaImFields.Count -ge 6) -and ($owaImFields[0] -eq 'A') -and (-not $owaImFields[1].Contains('IO')) -and
+            -not (@('SY', 'BA', 'S-1-5-18', 'S-1-5-32-544') -contains $owaImFields[5])) { $owaImOthers += $owaImFields[5] }
+    }
+    return $owaImOthers
+}
+function Test-OwaImTrustedOwner([string]$Owner) {
+    # Administrators and SYSTEM, or this account itself (the owner Windows gives what an administrator creates when the
+    # policy "Default owner for objects created by members of the Administrators group" is "Object creator").
+    (@('BA', 'SY', 'S-1-5-32-544', 'S-1-5-18') -contains $Owner) -or
+        ($Owner -eq [string][Security.Principal.WindowsIdentity]::GetCurrent().User.Value)
+}
+function Get-OwaImUntrusted([string]$Path) {
+    # '' when only Administrators, SYSTEM or this account own and may write $Path; else what is wrong with it.
+    $owaImSddl = [string](Get-Acl -LiteralPath $Path).Sddl
+    $owaImOwner = Get-OwaImSddlOwner $owaImSddl
+    if (-not (Test-OwaImTrustedOwner $owaImOwner)) { return ($Path + ' is owned by ' + $owaImOwner) }
+    $owaImOthers = @(Get-OwaImSddlOthers $owaImSddl)
+    if ($owaImOthers.Count -gt 0) { return ($Path + ' grants access to ' + [string]::Join(', ', $owaImOthers)) }
+    return ''
+}
+function Protect-OwaImStateFolder([string]$Root) {
+    # A folder from before it was made private (or changed by hand) is made private again, but only when nothing in it
+    # belongs to anyone else: what another account owns may have been planted, and is left for an administrator to judge.
+    $owaImSddl = [string](Get-Acl -LiteralPath $Root).Sddl
+    $owaImDacl = $owaImSddl.Substring($owaImSddl.IndexOf('D:') + 2)
+    if (($owaImDacl.Split('(')[0] -match 'P') -and ((Get-OwaImUntrusted $Root) -eq '')) { return }
+    $owaImOwner = Get-OwaImSddlOwner $owaImSddl
+    if (-not (Test-OwaImTrustedOwner $owaImOwner)) { throw ($Root + ' is owned by ' + $owaImOwner + ', not by Administrators') }
+    foreach ($owaImItem in @(Get-ChildItem -LiteralPath $Root) + @(Get-OwaImBackupItems $Root)) {
+        $owaImOwner = Get-OwaImSddlOwner ([string](Get-Acl -LiteralPath $owaImItem.FullName).Sddl)
+        if (-not (Test-OwaImTrustedOwner $owaImOwner)) { throw ($owaImItem.FullName + ' is owned by ' + $owaImOwner + ', not by Administrators') }
+    }
+    $owaImAcl = Get-Acl -LiteralPath $Root
+    $owaImAcl.SetSecurityDescriptorSddlForm((Get-OwaImPrivateSddl))
+    Set-Acl -LiteralPath $Root -AclObject $owaImAcl
+    $owaImStateNotes['made_private'] = $Root
+}
+function Get-OwaImBackupItems([string]$Root) {
+    $owaImBackups = Join-Path $Root 'backups'
+    if (Test-Path -LiteralPath $owaImBackups -PathType Container) { @(Get-ChildItem -LiteralPath $owaImBackups) }
+}
 function Get-OwaImStateFolder([string]$Child) {
     $owaImFolder = Join-Path $env:ProgramData 'exchange.owa_im'
-    if ($Child -ne '') { $owaImFolder = Join-Path $owaImFolder $Child }
-    if (-not (Test-Path -LiteralPath $owaImFolder -PathType Container)) { [void][IO.Directory]::CreateDirectory($owaImFolder) }
+    if (-not (Test-Path -LiteralPath $owaImFolder -PathType Container)) {
+        $owaImSecurity = New-Object System.Security.AccessControl.DirectorySecurity
+        $owaImSecurity.SetSecurityDescriptorSddlForm((Get-OwaImPrivateSddl))
+        [void][IO.Directory]::CreateDirectory($owaImFolder, $owaImSecurity)
+    }
+    else { Protect-OwaImStateFolder $owaImFolder }
+    if ($Child -ne '') {
+        $owaImFolder = Join-Path $owaImFolder $Child
+        if (-not (Test-Path -LiteralPath $owaImFolder -PathType Container)) { [void][IO.Directory]::CreateDirectory($owaImFolder) }
+        elseif ((Get-OwaImUntrusted $owaImFolder) -ne '') { throw (Get-OwaImUntrusted $owaImFolder) }
+    }
     return $owaImFolder
 }
 function Write-OwaImNewFile([string]$Path, [string[]]$Lines) {
@@ -41,6 +117,7 @@ function Write-OwaImBackup([string]$InventoryHost, [string]$Run, $Directory, [st
         exit 10
     }
     Out-OwaImField 'server_backup' 'path' $owaImPath
+    Out-OwaImStateNotes
 }
 function Set-OwaImChangeMarker([string]$What) {
     # The server's own clock, written before a change that OWA reads only when its worker starts (components, settings).
@@ -53,10 +130,14 @@ function Set-OwaImChangeMarker([string]$What) {
         Out-OwaImError 'marker_failed' ([string]$_.Exception.Message) $null $null
         exit 10
     }
+    Out-OwaImStateNotes
 }
 function Get-OwaImMarkerTicks {
     $owaImPath = Join-Path $env:ProgramData 'exchange.owa_im\last-change.txt'
     if (-not (Test-Path -LiteralPath $owaImPath -PathType Leaf)) { return [long]0 }
+    # A marker someone else could have written is no fact of ours (a future time would owe a reset at every run).
+    $owaImUntrusted = Get-OwaImUntrusted $owaImPath
+    if ($owaImUntrusted -ne '') { $owaImStateNotes['marker_refused'] = $owaImUntrusted; return [long]0 }
     $owaImWords = ([string](Get-Content -LiteralPath $owaImPath -TotalCount 1)).Split(' ')
     try { return [long]$owaImWords[0] } catch { return [long]0 }
 }
@@ -89,4 +170,5 @@ function Out-OwaImRestartState($State) {
         Out-OwaImField 'restart_state' $owaImName ([string]$State[$owaImName])
     }
     Out-OwaImField 'restart_state' 'pending' ([bool]$State['pending'])
+    Out-OwaImStateNotes
 }

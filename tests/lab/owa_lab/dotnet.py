@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable
 
-from . import files
+from . import files, windows_security
 from .exchange.cmdlets import Session
 from .powershell.values import PSEnum, PSObject, RuntimeError_, to_number, to_string
 
@@ -137,11 +137,16 @@ def _move(session: Session, source: Any, target: Any) -> None:
     files.remove(session, src)
 
 
-def _create_directory(session: Session, path: Any) -> PSObject:
+def _create_directory(session: Session, path: Any, security: Any = None) -> PSObject:
     text = files.normalise(to_string(path))
     if files.unc_denied(session, text):
-        raise _denied("CreateDirectory", 1, text)
+        raise _denied("CreateDirectory", 1 if security is None else 2, text)
+    existed = files.is_folder(session, text)
     files.make_folder(session, text)
+    # The security object applies to a folder this call creates, not to one that was there (.NET's CreateDirectory).
+    sddl = windows_security.security_sddl(security)
+    if sddl and not existed:
+        windows_security.set_sddl(session, text, sddl)
     return PSObject("System.IO.DirectoryInfo", {"FullName": text, "Name": text.rsplit("\\", 1)[-1]}, text=text.rsplit("\\", 1)[-1])
 
 
@@ -172,7 +177,7 @@ def statics(session: Session) -> dict[tuple[str, str], Callable[..., Any]]:
         ("io.file", "delete"): lambda p: _delete(session, p),
         ("io.file", "move"): lambda a, b: _move(session, a, b),
         ("io.file", "exists"): lambda p: (not files.unc_denied(session, to_string(p))) and files.read(session, to_string(p)) is not None,
-        ("io.directory", "createdirectory"): lambda p: _create_directory(session, p),
+        ("io.directory", "createdirectory"): lambda p, s=None: _create_directory(session, p, s),
         ("security.cryptography.sha1", "create"): _sha1,
         ("bitconverter", "tostring"): _bit_converter_to_string,
     }

@@ -153,7 +153,7 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
             done.append(f"mailbox policy {policy['name']}")
     for name, settings in (seed.get("servers") or {}).items():
         with store.edit_host(name) as host:
-            for key in ("products", "files", "registry"):
+            for key in ("products", "files", "registry", "security"):
                 if key in settings:
                     host.setdefault(key, {}).update(settings[key])
             if "certificates" in settings:

@@ -14,7 +14,7 @@ import time
 from typing import Any
 from xml.sax.saxutils import escape
 
-from . import dotnet, network
+from . import dotnet, network, windows_security
 from .exchange.cmdlets import Session, snapin_cmdlets, types
 from .installers import NeverExits, hung_seconds
 from .powershell.builtins import core_cmdlets
@@ -123,6 +123,7 @@ def new_engine(session: Session, clock: Any = None) -> Engine:
     commands = dict(core_cmdlets())
     commands.update(snapin_cmdlets())
     commands.update(windows_cmdlets())
+    commands.update(windows_security.cmdlets())
     environment = {"COMPUTERNAME": session.server, "USERNAME": session.user.split("\\")[-1],
                    "USERDOMAIN": "CONTOSO", "ExchangeInstallPath": session.version.install_path + "\\",
                    "windir": "C:\\Windows", "SystemRoot": "C:\\Windows", "TEMP": "C:\\Windows\\TEMP",
@@ -135,7 +136,8 @@ def new_engine(session: Session, clock: Any = None) -> Engine:
     engine = Engine(session.version.ps_version, commands, environment, types(), _external_from_powershell(session))
     engine.statics.update(dotnet.statics(session))
     engine.statics.update(network.statics(session))
-    engine.state["constructors"] = network.constructors(session)
+    engine.statics.update(windows_security.statics(session))
+    engine.state["constructors"] = dict(network.constructors(session), **windows_security.constructors())
     engine.state["session"] = session
     engine.state["clock"] = clock or dt.datetime.now
     return engine

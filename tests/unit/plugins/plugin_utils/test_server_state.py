@@ -70,9 +70,11 @@ def test_a_planted_file_cannot_add_records_of_its_own_or_be_too_large() -> None:
 
 def test_read_backups_keeps_the_good_oldest_first_and_lists_the_refused() -> None:
     newer = "CAS01-20261126T0100000000000Z.owaim"
-    files = [{"name": newer, "length": "600", "content": backup_text()}, {"name": NAME, "length": "600", "content": backup_text()},
-             {"name": "CAS01-20261126T0100000000001Z.owaim", "length": "600", "content": backup_text(host="other")}]
-    usable, refused = _server_state.read_backups({"server": {"name": SERVER}}, files, HOST, 65536)
+    own = "O:BAG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)"
+    files = [{"name": newer, "length": "600", "content": backup_text(), "sddl": own}, {"name": NAME, "length": "600", "content": backup_text(), "sddl": own},
+             {"name": "CAS01-20261126T0100000000001Z.owaim", "length": "600", "content": backup_text(host="other"), "sddl": own}]
+    listing = {"folder_sddl": "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)", "backups_sddl": own}
+    usable, refused = _server_state.read_backups({"server": {"name": SERVER}, "listing": listing}, files, HOST, 65536)
     assert [b["file"] for b in usable] == [NAME, newer]
     assert refused == [{"file": "CAS01-20261126T0100000000001Z.owaim", "reason": "it was taken for inventory host 'other', not 'cas01.contoso.com'"}]
 
@@ -156,3 +158,39 @@ def test_the_owa_probe_waits_for_an_answer_and_gives_up_with_the_last_one(monkey
 def test_a_name_the_controller_cannot_resolve_fails_at_once() -> None:
     with pytest.raises(_owa_probe.ProbeError, match="cannot resolve cas01.invalid"):
         _owa_probe.wait_until_answering("https://cas01.invalid/owa/", 300)
+
+
+PRIVATE = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+ME = "S-1-5-21-1-2-3-500"
+
+
+@pytest.mark.parametrize("sddl,reason", [
+    (PRIVATE, None),
+    ("O:SYG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)", None),
+    ("O:S-1-5-32-544G:SYD:(A;;FA;;;S-1-5-18)", None),
+    ("O:%sG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)" % ME, None),                 # "Object creator" owner policy
+    ("O:BAG:SYD:AI(A;OICIIOID;GA;;;CO)(A;OICIID;FA;;;BA)", None),            # inherit-only: nothing on the object itself
+    ("O:S-1-5-21-1-2-3-1107G:SYD:(A;;FA;;;BA)", "it is owned by S-1-5-21-1-2-3-1107, not by Administrators"),
+    ("O:BAG:SYD:AI(A;CIID;DCLCRPCR;;;BU)(A;ID;FA;;;BA)", "BU may write it (its ACL grants access to BU)"),
+    ("O:BAG:SY", "Everyone (no DACL) may write it"),
+    (None, "its owner could not be read"),
+])
+def test_who_may_have_written_a_file(sddl, reason) -> None:
+    found = _server_state.untrusted_reason(sddl, ME)
+    assert (found is None) if reason is None else (found is not None and found.startswith(reason))
+
+
+def test_a_file_someone_else_owns_is_refused_for_that_before_its_folder() -> None:
+    records = {"server": {"name": "CAS01", "account_sid": ME}, "listing": {"folder_sddl": "O:BAG:SYD:AI(A;CIID;DCLCRPCR;;;BU)",
+                                                                          "backups_sddl": PRIVATE}}
+    files = [{"name": "CAS01-20261126T1000000000000Z.owaim", "length": "10", "content": "", "sddl": "O:S-1-5-21-9G:SYD:(A;;FA;;;BA)"},
+             {"name": "CAS01-20261126T1000000000001Z.owaim", "length": "10", "content": "", "sddl": PRIVATE}]
+    usable, refused = _server_state.read_backups(records, files, "cas01.contoso.lab", 65536)
+    assert usable == []
+    assert refused[0]["reason"].startswith("it is owned by S-1-5-21-9")
+    assert refused[1]["reason"] == "its folder is not private: BU may write it (its ACL grants access to BU)"
+
+
+def test_a_refused_marker_is_reported_and_capped() -> None:
+    state = _server_state.restart_state({"restart_state": {"pending": False}, "state_folder": {"marker_refused": "x" * 1000}})
+    assert state["marker_refused"] == "x" * 300 and _server_state.restart_state({})["marker_refused"] is None
