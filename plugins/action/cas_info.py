@@ -113,7 +113,9 @@ class ActionModule(ExchangeActionBase):
         missing: t.List[str] = []
         if params["include_components"]:
             result["components"] = _ocs_components.component_states(records, "component")
-            missing = [state["name"] for state in result["components"] if not state["installed"]]
+            # A hotfix the role was told to leave alone is not missing (it would send every run to the components step).
+            missing = [state["name"] for state in result["components"]
+                       if not state["installed"] and (params["include_hotfixes"] or "applies_to" not in state)]
             result["components_missing"] = missing
         result["changes_needed"] = bool(changes or missing)
         warnings: t.List[str] = []

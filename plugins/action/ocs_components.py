@@ -13,9 +13,6 @@ from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import Exc
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import Records, indexed
 
 
-# The module's hotfixes option, beside those of option_specs.OCS_COMPONENTS_SPEC; the module file declares the same
-# (a unit test holds the two together). Unset: apply the hotfixes whose .msp is there and warn about the others.
-HOTFIXES_OPTION = {"hotfixes": {"type": "bool"}}
 _COMPONENT_NAMES = [c.name for c in _ocs_components.COMPONENTS]
 
 
@@ -98,7 +95,7 @@ def _missing_warning(server: str, names: t.Sequence[str], where: str) -> str:
 
 
 class ActionModule(ExchangeActionBase):
-    argument_spec = dict(OCS_COMPONENTS_SPEC, **HOTFIXES_OPTION)
+    argument_spec = OCS_COMPONENTS_SPEC
 
     def _upload(self, local: str, remote: str, sha1: str, size: int) -> None:
         """Send one file to the server with put_file.ps1, a segment per remote process, checked by SHA-1 at the end."""

@@ -20,6 +20,7 @@ OWA_VIRTUAL_DIRECTORY_SPEC = dict(_INTENDED_SETTINGS, backup_directory={"type": 
 CAS_INFO_SPEC = {
     **_INTENDED_SETTINGS,
     "include_components": {"type": "bool", "default": True},
+    "include_hotfixes": {"type": "bool", "default": True},
     "certificate_required": {"type": "bool", "default": False},
     "host_authorization_name": {"type": "str"},
     "check_prerequisites": {"type": "bool", "default": False},
@@ -55,6 +56,8 @@ OCS_COMPONENTS_SPEC = {
     "expand_directory": {"type": "str", "default": "C:\\Web Service Provider Installer Package"},
     "log_directory": {"type": "str", "default": "C:\\Windows\\Temp"},
     "state": {"type": "str", "choices": ["present"], "default": "present"},
+    # Unset: apply the hotfixes whose .msp is there and warn about the others.
+    "hotfixes": {"type": "bool"},
 }
 
 OCS_COMPONENTS_INFO_SPEC = {

@@ -46,6 +46,12 @@ options:
     description: Also read which OCS components (Visual C++ 2008 x64, UCMA 2.0 core, web service provider) are installed.
     type: bool
     default: true
+  include_hotfixes:
+    description:
+      - With O(include_components), count a hotfix not applied (C(UcmaRedist.msp), C(CWAOWASSP.msp)) in
+        RV(components_missing). V(false) still reports it in RV(components).
+    type: bool
+    default: true
   certificate_required:
     description:
       - Fail unless the intended settings name a certificate, by O(instant_messaging_certificate_thumbprint) or

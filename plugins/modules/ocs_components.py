@@ -214,13 +214,8 @@ from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only im
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OCS_COMPONENTS_SPEC
 
 
-# The hotfixes option is declared here and in the action plugin (plugins/action/ocs_components.py), beside
-# OCS_COMPONENTS_SPEC; a unit test holds the two together.
-SPEC = dict(OCS_COMPONENTS_SPEC, hotfixes={"type": "bool"})
-
-
 def main() -> None:
-    refuse_on_target("ocs_components", SPEC)
+    refuse_on_target("ocs_components", OCS_COMPONENTS_SPEC)
 
 
 if __name__ == "__main__":

@@ -74,7 +74,9 @@ def _expected(lab: Lab, host: str, results: dict[str, Any]) -> dict[str, Any]:
         "Certificates that have expired or expire within 30 days": [{"thumbprint": expired, "subject": "CN=" + host,
                                                                       "days_left": expired_days_left}],
         "Thumbprints of the certificates enabled for IIS and valid today": [lab.thumbprint(server)],
-        "The components this server still lacks": ["web_service_provider"] if on_cas01 else ["vcredist", "ucma", "web_service_provider"],
+        "The components this server still lacks": (["web_service_provider", "ucma_hotfix", "web_service_provider_hotfix"] if on_cas01
+                                                    else ["vcredist", "ucma", "web_service_provider", "ucma_hotfix",
+                                                          "web_service_provider_hotfix"]),
         "Name and version of each installed component": [{"name": "vcredist", "version": "9.0.30729.4148"},
                                                          {"name": "ucma", "version": "3.5.6907.0"}] if on_cas01 else [],
         "The OCS pool an Exchange 2010 RTM web.config names, or null": "ocspool.contoso.lab" if on_cas01 else None,

@@ -104,7 +104,9 @@ def test_controller_source_sends_only_what_is_missing_and_installs(lab: Lab, tmp
     check = lab.play(tmp_path, task, "--check", "--limit", CAS03)
     assert check.returncode == 0, check.stdout[-2000:]
     planned = Lab.result(tmp_path, CAS03)
-    assert planned["changed"] and [u["file"] for u in planned["controller_source"]["uploaded"]] == ["CWAOWASSPMain.msi"]
+    # The provider package and the two hotfixes; the other installers come out of CWAOWASSPMain.msi on the server.
+    assert planned["changed"] and [u["file"] for u in planned["controller_source"]["uploaded"]] == [
+        "CWAOWASSPMain.msi", "UcmaRedist.msp", "CWAOWASSP.msp"]
     assert not any(e["event"] == "install" for e in lab.log() if e["server"] == "CAS03")
     run = lab.play(tmp_path, task, "--limit", CAS03)
     assert run.returncode == 0, run.stdout[-2000:]
@@ -129,7 +131,8 @@ def test_controller_source_does_not_send_a_file_the_server_already_holds(lab: La
                                                                  "staging_directory": "C:\\Install\\OCS"}}, "--limit", CAS01)
     assert run.returncode == 0, run.stdout[-2000:]
     staged = Lab.result(tmp_path, CAS01)["controller_source"]
-    assert staged["uploaded"] == [] and staged["already_staged"] == ["CWAOWASSPMain.msi"]
+    assert [u["file"] for u in staged["uploaded"]] == ["UcmaRedist.msp", "CWAOWASSP.msp"]
+    assert staged["already_staged"] == ["CWAOWASSPMain.msi"]
 
 
 def test_a_20_mib_installer_travels_in_segments_and_arrives_whole(lab: Lab, tmp_path: Path) -> None:

@@ -72,11 +72,16 @@ class LabClient:
 
     def remove_products(self, server: str, name_part: str) -> None:
         """Uninstall, as if by hand, the products of ``server`` whose DisplayName holds ``name_part`` ("" for all)."""
+        from owa_lab.installers import patches_key
         from owa_lab.store import Store
         with Store(self.state).edit_host(server) as host:
             products = host.setdefault("products", {})
             for code in [c for c, p in products.items() if name_part in p.get("DisplayName", "")]:
                 products.pop(code)
+                # With the product go its patch registrations, as Windows Installer removes them.
+                prefix = patches_key(code).lower()
+                for key in [k for k in host.get("registry", {}) if k.lower() == prefix or k.lower().startswith(prefix + "\\")]:
+                    host["registry"].pop(key)
 
     def bom_seen(self, server: str) -> bool:
         """Whether some powershell.exe output of ``server`` started with a UTF-8 byte order mark."""
