@@ -88,6 +88,10 @@ class ActionModule(ExchangeActionBase):
             problems = _prerequisites.certificate_problems(chosen, name, params["allow_self_signed_certificate"],
                                                            named("allow_self_signed_certificate"))
             prerequisites = {"network": None, "problems": problems}
+            if params["include_components"]:
+                states = _ocs_components.component_states(records, "component")
+                provider = any(s["name"] == "web_service_provider" and s["installed"] for s in states)
+                problems.extend(_prerequisites.provider_problems(records, provider, name))
             if check_network:
                 prerequisites["network"] = _prerequisites.network_state(records)
                 problems.extend(_prerequisites.network_problems(prerequisites["network"], name, named("instant_messaging_server_name"),

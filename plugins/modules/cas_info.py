@@ -75,7 +75,9 @@ options:
         outbound) is accepted within O(connect_timeout); Windows Firewall allows inbound TCP O(connect_back_port), where
         the pool connects back to OWA to deliver incoming messages (or the firewall is off in every current profile).
       - And the certificate OWA IM would use is not self-signed (unless O(allow_self_signed_certificate)) and its
-        Exchange status is C(Valid).
+        Exchange status is C(Valid); and, with O(include_components), that an installed Web Service Provider is
+        registered where OWA looks for it (C(ImplementationDLLPath) under
+        C(HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchange OWA\\InstantMessaging) names a file that exists).
       - PowerShell 2.0 has no C(Test-NetConnection) or C(Get-NetFirewallRule); the checks use C(System.Net.Dns),
         C(System.Net.Sockets.TcpClient) and the firewall's C(HNetCfg.FwPolicy2) COM object, which every version has.
     type: bool

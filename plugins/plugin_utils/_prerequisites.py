@@ -78,6 +78,23 @@ def network_problems(state: t.Mapping[str, t.Any], server: str, pool_option: str
     return problems
 
 
+PROVIDER_KEY = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchange OWA\\InstantMessaging"
+
+
+def provider_problems(records: Records, provider_installed: bool, server: str) -> t.List[str]:
+    """An installed Web Service Provider that OWA would not load: its registration names no file, or a missing one."""
+    found = records.get("provider") or {}
+    if not provider_installed or not found:
+        return []
+    path = str(found.get("dll_path") or "")[:300]
+    if found.get("dll_exists"):
+        return []
+    what = "is empty" if not path else "names %s, which does not exist" % path
+    return ["%s: the Web Service Provider is installed, but OWA would not load it: ImplementationDLLPath under %s %s (OWA then logs "
+            "event 83 or 84 and IM stays off). Repair the provider (msiexec /fa CWAOWASSP.msi /qn) or reinstall it."
+            % (server, PROVIDER_KEY, what)]
+
+
 def certificate_problems(certificate: t.Optional[t.Mapping[str, t.Any]], server: str, allow_self_signed: bool,
                          allow_option: str) -> t.List[str]:
     """The certificate OWA IM presents to OCS: issued by a CA OCS trusts (not self-signed), and valid for Exchange."""

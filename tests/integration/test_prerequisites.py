@@ -82,3 +82,14 @@ def test_the_read_reports_what_it_checked(pool: Lab, tmp_path: Path) -> None:
     assert network == {"pool_name": "ocspool.contoso.lab", "pool_resolves": True, "pool_addresses": ["10.0.1.10"], "pool_port": 5061,
                        "pool_connection": "connected", "connect_back_port": 5075, "connect_back_firewall": "allowed",
                        "connect_back_rule": "OCS connect-back to OWA (TCP 5075)", "errors": {}}
+
+
+def test_an_installed_provider_owa_would_not_find_stops_the_server(pool: Lab, tmp_path: Path) -> None:
+    assert pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path)).returncode == 0
+    key = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchange OWA\\InstantMessaging"
+    pool.seed(tmp_path, {"servers": {"CAS03": {"registry": {key: {"ImplementationDLLPath": "C:\\Program Files\\gone\\Microsoft.Rtc.UCWeb.dll"}}}}})
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+    assert run.returncode != 0
+    assert ("CAS03: the Web Service Provider is installed, but OWA would not load it: ImplementationDLLPath under "
+            f"{key} names C:\\Program Files\\gone\\Microsoft.Rtc.UCWeb.dll, which does not exist") \
+        in _text(run).replace("\\\\", "\\"), run.stdout[-3000:]

@@ -67,3 +67,12 @@ function Out-OwaImDetected([string]$Phase, $Products) {
         }
     }
 }
+function Out-OwaImProviderRegistration {
+    # Where OWA looks for its IM provider when its worker starts: a DLL's full path in ImplementationDLLPath. The Web
+    # Service Provider's installation writes it; an empty value or a missing file leaves IM off (events 83 and 84).
+    $owaImPath = ''
+    $owaImKey = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\MSExchange OWA\InstantMessaging' -ErrorAction SilentlyContinue
+    if ($null -ne $owaImKey) { $owaImPath = [string]$owaImKey.ImplementationDLLPath }
+    Out-OwaImField 'provider' 'dll_path' $owaImPath
+    Out-OwaImField 'provider' 'dll_exists' (($owaImPath -ne '') -and (Test-Path -LiteralPath $owaImPath -PathType Leaf))
+}

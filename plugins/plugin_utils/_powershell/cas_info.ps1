@@ -26,7 +26,10 @@ $owaImCertificates = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)
 Out-OwaImList 'cert' $owaImCertificates $CertificateProperties
 $owaImIis = Select-OwaImIisCertificate $owaImCertificates
 if ($null -ne $owaImIis) { Out-OwaImField 'iis' 'Thumbprint' ([string]$owaImIis.Thumbprint) }
-if ($IncludeComponents) { Out-OwaImDetected 'component' (Get-OwaImProducts) }
+if ($IncludeComponents) {
+    Out-OwaImDetected 'component' (Get-OwaImProducts)
+    Out-OwaImProviderRegistration
+}
 if ($CheckNetwork) {
     Out-OwaImNameResolution 'pool_dns' $PoolName
     Out-OwaImTcpConnection 'pool_tcp' $PoolName $PoolPort $ConnectTimeoutMilliseconds

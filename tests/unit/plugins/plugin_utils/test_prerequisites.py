@@ -55,3 +55,13 @@ def test_a_self_signed_or_invalid_certificate_is_a_problem_unless_allowed() -> N
     revoked = certificate_problems(dict(cert, is_self_signed=False, status="Revoked"), "CAS01", False, "x")
     assert revoked and "has the status Revoked" in revoked[0]
     assert certificate_problems(None, "CAS01", False, "x") == []
+
+
+def test_a_provider_owa_would_not_find_is_a_problem_only_when_installed() -> None:
+    from ansible_collections.exchange.owa_im.plugins.plugin_utils._prerequisites import provider_problems
+    assert provider_problems({"provider": {"dll_path": "C:\\x.dll", "dll_exists": True}}, True, "CAS01") == []
+    assert provider_problems({"provider": {"dll_path": "", "dll_exists": False}}, False, "CAS01") == []
+    empty = provider_problems({"provider": {"dll_path": "", "dll_exists": False}}, True, "CAS01")
+    assert "InstantMessaging is empty" in empty[0] and "msiexec /fa CWAOWASSP.msi" in empty[0]
+    gone = provider_problems({"provider": {"dll_path": "C:\\gone.dll", "dll_exists": False}}, True, "CAS01")
+    assert "names C:\\gone.dll, which does not exist" in gone[0]
