@@ -6,11 +6,16 @@ import re
 import time
 import typing as t
 
+from ansible import constants as C
+
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import IIS_RESTART_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _owa_probe, _server_state
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _owa_events, _owa_probe, _reset_halt, _server_state
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import Records
 
 _APP_POOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+# At most this many IM events come back with the result of a reset.
+RESET_EVENTS = 20
 
 
 def describe(method: str, app_pool: str) -> str:
@@ -23,15 +28,57 @@ def describe(method: str, app_pool: str) -> str:
     return '%%windir%%\\system32\\inetsrv\\appcmd.exe recycle apppool /apppool.name:"%s"' % app_pool
 
 
+def reset_moment(records: Records) -> str:
+    """The server's clock just before the reset, as owa_im_events.ps1 takes it; a server that sent none cannot be checked."""
+    started = (records.get("restart") or {}).get("started")
+    try:
+        since, _minutes = _owa_events.since_parameter(str(started or ""), None)
+    except ValueError:
+        since = ""
+    if since in ("", _owa_events.WORKER_START):
+        raise ExchangeFailure("the server did not say when its reset started (got %r), so OWA's events since the reset cannot be read."
+                              % str(started)[:40])
+    return since
+
+
+def im_check(result: t.Dict[str, t.Any], events: t.Mapping[str, t.Any], server: str) -> None:
+    """Add what OWA logged since the reset to ``result``; fail the server on an IM error."""
+    result.update(im_events=events["events"], im_provider_loaded=events["provider_loaded"])
+    if events["im_errors"]:
+        raise ExchangeFailure(_owa_events.failure_message(server, events["im_errors"]), **result)
+    warnings = ["%s: %s" % (server, _owa_events.describe(event)) for event in events["im_warnings"]]
+    if events["worker_started"] is None:
+        # IIS starts OWA's worker at the first request: nothing asked OWA since the reset (no wait_url), so no worker has
+        # loaded the provider or logged anything yet.
+        warnings.append("%s: OWA has not started since the reset (nothing has asked it for a page; give wait_url), so it has "
+                        "logged nothing about instant messaging yet; the audit playbook reads it later." % server)
+    if warnings:
+        result["warnings"] = list(result.get("warnings") or []) + warnings
+
+
 class ActionModule(ExchangeActionBase):
     argument_spec = IIS_RESTART_SPEC
 
     def manage(self, params: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
         line = describe(params["method"], params["app_pool"])
-        check_mode = bool(self._task.check_mode)
-        result: t.Dict[str, t.Any] = {"changed": True, "method": params["method"], "command": line}
         if params["wait_timeout"] < 1:
             raise ExchangeFailure("wait_timeout must be 1 second or more; got %d." % params["wait_timeout"])
+        if not params["halt_on_failure"] or self._task.check_mode:
+            return self.restart(params, line)
+        marker = _reset_halt.marker_path(C.DEFAULT_LOCAL_TMP, str(getattr(self._task, "_uuid", "") or ""))
+        earlier = _reset_halt.earlier_failure(marker)
+        if earlier is not None:
+            raise ExchangeFailure("%s was not reset: %s failed earlier in this task, and a rolling reset stops at the first server "
+                                  "that fails (halt_on_failure). %s failed with: %s" % (self.host_label, earlier[0], earlier[0], earlier[1]))
+        try:
+            return self.restart(params, line)
+        except Exception as failure:
+            _reset_halt.record_failure(marker, self.host_label, str(failure))
+            raise
+
+    def restart(self, params: t.Dict[str, t.Any], line: str) -> t.Dict[str, t.Any]:
+        check_mode = bool(self._task.check_mode)
+        result: t.Dict[str, t.Any] = {"changed": True, "method": params["method"], "command": line}
         if check_mode and not params["when_pending"]:
             return result
         started = time.time()
@@ -56,4 +103,10 @@ class ActionModule(ExchangeActionBase):
                                                                 params["wait_validate_certs"])
             except _owa_probe.ProbeError as exc:
                 raise ExchangeFailure("%s: %s. The reset ran; look at the server before the next one goes." % (server, exc), **result)
+        if params["check_im_events"]:
+            # One more remote process, once OWA answers: what its new worker logged about IM since the reset began.
+            since = reset_moment(records)
+            parameters = _owa_events.script_parameters(since, 0, _owa_events.event_ids(None), RESET_EVENTS)
+            events = _owa_events.events_result(self.run_exchange_script("owa_im_events", parameters, on_error=_owa_events.raise_read_failure))
+            im_check(result, events, server)
         return result

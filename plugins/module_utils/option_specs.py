@@ -73,6 +73,8 @@ IIS_RESTART_SPEC = {
     "wait_timeout": {"type": "int", "default": 300},
     "wait_ca_path": {"type": "path"},
     "wait_validate_certs": {"type": "bool", "default": True},
+    "check_im_events": {"type": "bool", "default": False},
+    "halt_on_failure": {"type": "bool", "default": False},
 }
 
 OWA_VIRTUAL_DIRECTORY_BACKUP_INFO_SPEC = {
@@ -89,5 +91,13 @@ SERVER_RESTART_SPEC = {
 
 OWA_WEB_CONFIG_INFO_SPEC = {
     "path": {"type": "str"},
+    "query": {"type": "str"},
+}
+
+OWA_IM_EVENT_INFO_SPEC = {
+    "since": {"type": "str"},
+    "minutes_back": {"type": "int"},
+    "ids": {"type": "list", "elements": "int"},
+    "max_events": {"type": "int", "default": 50},
     "query": {"type": "str"},
 }

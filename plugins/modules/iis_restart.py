@@ -16,6 +16,13 @@ description:
   - With O(wait_url), the task ends only when OWA answers again over HTTPS (asked from the controller, as a load
     balancer's probe would), so a throttled task (C(throttle) 1) never has two servers of the pool not answering. The
     role C(exchange.owa_im.cas) does this for each server, with hooks to drain it from the load balancer.
+  - With O(check_im_events), once OWA answers, one more remote process reads what OWA's new worker wrote to the
+    Application log about instant messaging since the reset began, and the task fails on an IM error with the
+    event's ID, its own words and the fix (see M(exchange.owa_im.owa_im_event_info) for the events and how sure the
+    collection is of each); OWA answers its sign-in page whether or not its IM provider loaded.
+  - With O(halt_on_failure), once this task failed on one server, it resets no further server in this run. Ansible
+    runs a throttled task on every host, one after the other, and C(any_errors_fatal) stops the play only after the
+    task has run on all of them, so without it every server would still be reset after one failed.
 options:
   method:
     description: C(iisreset) restarts all of IIS; C(recycle_app_pool) recycles O(app_pool) only.
@@ -66,6 +73,27 @@ options:
     description: Whether the certificate of O(wait_url) is verified. Keep it on; give O(wait_ca_path) instead.
     type: bool
     default: true
+  check_im_events:
+    description:
+      - After the restart (and after O(wait_url) answers), read OWA's instant-messaging events (source
+        C(MSExchange OWA)) logged since the restart began, by the server's own clock, and fail the task when one is an IM
+        error (83, 84, 85, 86, 87, 88, 74 to 78, 100 to 105, 117), with its ID, its text and the fix. Event 112 says the
+        provider loaded (RV(im_provider_loaded)).
+      - OWA starts its worker, and loads the provider, at the first request after the restart; without O(wait_url)
+        nothing may have asked it yet, and the task warns that nothing was logged.
+      - One further remote process per restarted server, without the Exchange snap-in. Not in check mode, nor when
+        nothing was restarted.
+    type: bool
+    default: false
+  halt_on_failure:
+    description:
+      - Once this task has failed on a server (the restart failed, OWA did not answer, or an IM error with
+        O(check_im_events)), the servers it has not restarted yet are not restarted in this run; each fails naming the
+        server that failed first and why.
+      - For a rolling restart with C(throttle), where C(any_errors_fatal) alone stops the play only after the task ran
+        on every host. The marker lives in ansible-playbook's temporary folder for the run and is gone when it ends.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - exchange.owa_im.connection
   - exchange.owa_im.attributes.restart
@@ -87,6 +115,15 @@ EXAMPLES = r"""
     when_pending: true
     wait_url: https://{{ inventory_hostname }}/owa/
     wait_ca_path: /etc/pki/contoso-ca.pem
+  throttle: 1
+
+- name: The same, failing a server whose OWA logged an IM error after its reset, and resetting no server after it
+  exchange.owa_im.iis_restart:
+    when_pending: true
+    wait_url: https://{{ inventory_hostname }}/owa/
+    wait_ca_path: /etc/pki/contoso-ca.pem
+    check_im_events: true
+    halt_on_failure: true
   throttle: 1
 """
 
@@ -138,6 +175,21 @@ owa:
   returned: when O(wait_url) was asked
   type: dict
   sample: {"url": "https://cas01.contoso.com/owa/", "status": 302, "attempts": 7, "seconds": 3.1}
+im_events:
+  description:
+    - OWA's instant-messaging events since the restart began, newest first (at most 20), each as
+      M(exchange.owa_im.owa_im_event_info) returns its events; the text is the server's, escape it before it goes into
+      a report.
+  returned: with O(check_im_events=true), when the server was restarted
+  type: list
+  elements: dict
+  sample: [{"event_id": 112, "source": "MSExchange OWA", "entry_type": "Information", "time": "2026-11-25T14:05:32",
+            "message": "...", "message_truncated": false, "error": false, "name": "IMEndpointManagerInitializedSuccessfully",
+            "meaning": "OWA's IM provider loaded and its endpoint manager started.", "fix": null, "certainty": "..."}]
+im_provider_loaded:
+  description: Whether OWA logged event 112 (its IM provider loaded) since the restart.
+  returned: with O(check_im_events=true), when the server was restarted
+  type: bool
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

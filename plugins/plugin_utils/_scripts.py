@@ -33,6 +33,7 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "server_boot_time": ("OwaImRecords",),
     "server_restart": ("OwaImRecords",),
     "exchange_ready": ("OwaImRecords", "OwaImExchange"),
+    "owa_im_events": ("OwaImRecords", "OwaImServerState"),
 }
 
 # Every script above can reach an Exchange 2010 server, whose Windows PowerShell is 2.0: the PowerShell version

@@ -21,6 +21,8 @@ elseif ($CheckMode) { exit 0 }
 # A native program's stderr, redirected with 2>&1, becomes error records; under the bootstrap's 'Stop' the first would
 # end the script before its exit code is read. Here they are output like the rest.
 $ErrorActionPreference = 'Continue'
+# The server's own clock just before the reset (whole seconds): the controller reads OWA's events from this moment on.
+Out-OwaImField 'restart' 'started' (Get-Date)
 if ($Method -eq 'iisreset') { $owaImOutput = @(& iisreset.exe /noforce 2>&1) }
 else { $owaImOutput = @(& (Join-Path $env:windir 'system32\inetsrv\appcmd.exe') recycle apppool ('/apppool.name:' + $AppPool) 2>&1) }
 Out-OwaImField 'restart' 'exit_code' ([string]$LASTEXITCODE)

@@ -29,6 +29,7 @@ FAULTS = {
     "no_exchange_install_path": ("no_exchange_install_path", bool),
     "drop_reply_after_shutdown": ("drop_reply_after_shutdown", bool),
     "ad_write_denied": ("ad_write_denied", bool),
+    "im_provider_error": ("im_provider_error", bool),
     "unresolvable": ("unresolvable", str), "block_ports": ("blocked_ports", str),
     "drop_connect_back_rule": ("no_connect_back_rule", bool),
 }
@@ -327,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="TCP ports (comma-separated) to which this server's outbound connections are dropped (no answer)")
     p.add_argument("--drop-connect-back-rule", action=argparse.BooleanOptionalAction,
                    help="this server's Windows Firewall lacks the inbound rule for OCS's connection back to OWA (TCP 5075)")
+    p.add_argument("--im-provider-error", action=argparse.BooleanOptionalAction,
+                   help="OWA's OCS provider fails to load when OWA's worker starts: event 87 of MSExchange OWA in the Application log")
     p.add_argument("--clear", action="store_true", help="clear this server's faults first")
     p.set_defaults(run=fault)
     args = parser.parse_args(argv)

@@ -12,6 +12,9 @@ What the lab follows:
 - A worker's first requests wait while OWA compiles and loads (tens of seconds on a real server). The lab answers 503
   for ``owa_warmup_seconds`` after the worker starts instead of holding the request: a load balancer or a probe sees
   that server as not answering either way.
+- When a worker starts and the virtual directory has IM on with type Ocs, OWA loads the OCS provider and writes what
+  came of it to the Application log (source MSExchange OWA): event 112 when it loaded, else the error that stopped it
+  (im_provider_event below, with how sure we are of each ID and text; tests/lab/README.md lists the sources).
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ from __future__ import annotations
 import http.server
 import socket
 import ssl
+import datetime as dt
 import threading
 import time
 from typing import Any
 
+from . import windows
+from .exchange.versions import VERSIONS
+from .installers import PACKAGES
 from .store import Store
 
 OWA_POOL = "MSExchangeOWAAppPool"
@@ -69,7 +76,84 @@ def _request_owa(store: Store, server: str) -> float:
         ready_at = started + float(store.lab().get("owa_warmup_seconds", 0.0))
         pool[OWA_POOL] = {"pid": 5000 + int(started * 1000) % 60000, "started": started, "ready_at": ready_at}
     store.log(server, "w3wp-start", pool=OWA_POOL)
+    event = im_provider_event(store, server)
+    if event is not None:
+        windows.write_event(store, server, IM_EVENT_SOURCE, event[0], event[1], event[2], IM_EVENT_CATEGORY)
     return ready_at
+
+
+# OWA's instant-messaging events, source "MSExchange OWA". The message IDs (EventLogEntry.InstanceId; the event ID is
+# the low 16 bits) and types are those of Exchange's ClientsEventLogConstants in decompiled Exchange 2013-era sources
+# (PiratesRE/exchange_diff, Microsoft.Exchange.Clients.Common/EventLogs/ClientsEventLogConstants.cs), where every IM
+# tuple has category 9; that Exchange 2010 SP1 uses the same IDs is not confirmed by any source we found. Texts:
+# - 112: Microsoft documents event 112 of MSExchange OWA for Exchange 2013 as "the Instant Messaging Endpoint Manager was
+#   successfully initialized" (Lync Server 2013, "Integrating Lync Server and Outlook Web App 2013"); the event's own
+#   text was not found, so the lab's sentence is its own, after that description.
+# - 83, 102, 103: the texts Microsoft's Exchange 2013 troubleshooting page for the OWA.Protocol.Dep health set quotes;
+#   not confirmed for 2010.
+# - 87: the text quoted from an Exchange 2010 CAS in myuclab.nl, "Lync integration with OWA doesn't work" (2012), whose
+#   ID that post does not give; 87 is the ID of ErrorIMProviderExceptionDuringLoad in the decompiled sources, and an
+#   Exchange 2010 "Event ID 87" with OCS integration is reported by ocsguy.com (2010). The exception text after the
+#   file name is .NET's ReflectionTypeLoadException message, which that post cuts short.
+# - 100, 101: the decompiled OWA settings loader logs them when the type is Ocs and the server name or the thumbprint
+#   is null or empty "on the OWA Virtual Directory object"; the full text is not known, so the lab's is its own wording
+#   built on that phrase.
+# OWA logs these errors through its periodic logger (at most one of each per period); the lab writes one per worker start.
+IM_EVENT_SOURCE = "MSExchange OWA"
+IM_EVENT_CATEGORY = 9
+IM_PROVIDER_LOADED = 112
+IM_NO_PROVIDER = 0xC0000053            # 83 ErrorIMProviderNoRegistrySetting
+IM_PROVIDER_LOAD_FAILED = 0xC0000057   # 87 ErrorIMProviderExceptionDuringLoad
+IM_SERVER_NAME_EMPTY = 0xC0000064      # 100 ErrorIMServerNameInvalid
+IM_THUMBPRINT_EMPTY = 0xC0000065       # 101 ErrorIMCertificateThumbprintInvalid
+IM_CERTIFICATE_EXPIRED = 0xC0000066    # 102 ErrorIMCertificateExpired
+IM_CERTIFICATE_NOT_FOUND = 0xC0000067  # 103 ErrorIMCertificateNotFound
+PROVIDER_PRODUCT = PACKAGES["cwaowassp"].product_code
+
+
+def _own_directory(store: Store, server: str) -> dict[str, Any] | None:
+    return next((v for v in store.directory().get("owa_virtual_directories", [])
+                 if v["server"] == server and str(v.get("name", "")).lower() == "owa (default web site)"), None)
+
+
+def im_provider_event(store: Store, server: str) -> tuple[int, str, str] | None:
+    """(message ID, entry type, text) OWA writes as its worker starts, or None when the directory's IM is off or not Ocs.
+
+    The checks run in the order OWA makes them (decompiled sources; corroborated, not confirmed for 2010): the settings
+    of the virtual directory, then the certificate its thumbprint names in the computer's store, then the provider. The
+    first that fails is the one logged, as IM initialisation stops there.
+    """
+    directory = _own_directory(store, server)
+    if directory is None or not directory.get("InstantMessagingEnabled"):
+        return None
+    if str(directory.get("InstantMessagingType")).lower() not in ("ocs", "1"):
+        return None
+    host = store.host(server)
+    if not str(directory.get("InstantMessagingServerName") or "").strip():
+        return IM_SERVER_NAME_EMPTY, "Error", ("The Instant Messaging server name (InstantMessagingServerName) is set to null or empty "
+                                               "on the OWA Virtual Directory object.")
+    thumbprint = str(directory.get("InstantMessagingCertificateThumbprint") or "").strip()
+    if not thumbprint:
+        return IM_THUMBPRINT_EMPTY, "Error", ("The Instant Messaging certificate thumbprint (InstantMessagingCertificateThumbprint) is "
+                                              "set to null or empty on the OWA Virtual Directory object.")
+    # Windows matches the thumbprint in LocalMachine\My; the lab's store is the host's certificate list.
+    certificate = next((c for c in host.get("certificates", [])
+                        if str(c.get("thumbprint", "")).replace(" ", "").upper() == thumbprint.replace(" ", "").upper()), None)
+    if certificate is None:
+        return IM_CERTIFICATE_NOT_FOUND, "Error", f"IM Certificate with thumbprint {thumbprint} could not be found."
+    if dt.datetime.fromisoformat(certificate["not_after"]) < dt.datetime.now():
+        return IM_CERTIFICATE_EXPIRED, "Error", "IM Certificate has expired."
+    # OWA finds the provider through the ImplementationDLLPath value under ...\Services\MSExchange OWA\InstantMessaging,
+    # which the provider's setup writes; the lab goes by the installed product (its removal leaves that value behind).
+    if PROVIDER_PRODUCT not in host.get("products", {}):
+        return IM_NO_PROVIDER, "Error", "InstantMessageOCSProvider.InitializeEndpointManager. No registry setting for IM Provider."
+    if store.faults(server).get("im_provider_error"):
+        version = VERSIONS[str(store.directory()["servers"][server]["version"])]
+        dll = version.install_path + "\\ClientAccess\\OWA\\bin\\Microsoft.Rtc.UCWeb.dll"
+        return IM_PROVIDER_LOAD_FAILED, "Error", (f"An exception was thrown while attempting to load the IM provider .dll file. File: {dll} "
+                                                  "Unable to load one or more of the requested types. Retrieve the LoaderExceptions "
+                                                  "property for more information.")
+    return IM_PROVIDER_LOADED, "Information", "The Instant Messaging Endpoint Manager was successfully initialized."
 
 
 def answer(store: Store, server: str, path: str) -> tuple[int, dict[str, str], bytes]:

@@ -115,3 +115,41 @@ def find_program(session: Session, word: str) -> Callable[[Session, list[str]], 
 def program_name(word: str) -> str:
     name = word.strip('"').replace("/", "\\").rsplit("\\", 1)[-1].lower()
     return name[:-4] if name.endswith((".exe", ".com", ".cmd", ".bat")) else name
+
+
+# ----- The Application event log ---------------------------------------------------------------------------------------
+# One classic event log per server, kept in the host state (``event_logs``), as Windows keeps it: records in the order
+# written, each with its record number (EventLogEntry.Index), the time generated in whole seconds (the EVENTLOGRECORD's
+# TimeGenerated is seconds since 1970; .NET's EventLogEntry.TimeGenerated shows it in local time), the full message ID
+# (EventLogEntry.InstanceId; EventID is that with the top two bits cleared, and Event Viewer shows the low 16 bits),
+# its type, source, category and message text. Windows overwrites the oldest records when the log is full (the
+# Application log's default OverwriteAsNeeded); the lab keeps the newest EVENT_LOG_RECORDS. Only the Application log is
+# kept: Get-EventLog says in owa-lab's words that it does not emulate any other.
+APPLICATION_LOG = "Application"
+EVENT_LOG_RECORDS = 2000
+# System.Diagnostics.EventLogEntryType.
+ENTRY_TYPES = {"Error": 1, "Warning": 2, "Information": 4, "SuccessAudit": 8, "FailureAudit": 16}
+
+
+def write_event(store: Any, server: str, source: str, instance_id: int, entry_type: str, message: str,
+                category: int = 0) -> dict[str, Any]:
+    """A record written to ``server``'s Application log now (ReportEvent), as Get-EventLog will read it back."""
+    if entry_type not in ENTRY_TYPES:
+        raise ValueError(f"not an EventLogEntryType: {entry_type}")
+    with store.edit_host(server) as host:
+        logs = host.setdefault("event_logs", {})
+        records = logs.setdefault(APPLICATION_LOG, [])
+        index = int(host.get("event_log_next_index", 1))
+        record = {"index": index, "time": int(time.time()), "instance_id": int(instance_id) & 0xFFFFFFFF,
+                  "entry_type": entry_type, "source": source, "category": int(category), "message": message}
+        records.append(record)
+        del records[:-EVENT_LOG_RECORDS]
+        host["event_log_next_index"] = index + 1
+    store.log(server, "event-log", log=APPLICATION_LOG, source=source, event_id=record["instance_id"] & 0xFFFF,
+              entry_type=entry_type)
+    return record
+
+
+def event_records(store: Any, server: str, log: str = APPLICATION_LOG) -> list[dict[str, Any]]:
+    """The records of one of ``server``'s logs, oldest first."""
+    return list(store.host(server).get("event_logs", {}).get(log, []))

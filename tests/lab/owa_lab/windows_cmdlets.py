@@ -12,8 +12,8 @@ from . import files, owa_web
 from .exchange.cmdlets import Session, session_of
 from .installers import NeverExits, hung_seconds
 from .powershell.engine import Cmdlet, Invocation, Param
-from .powershell.values import PSObject, RuntimeError_, to_list, to_string
-from .windows import boot_time, find_program
+from .powershell.values import PSEnum, PSObject, RuntimeError_, is_true, to_list, to_number, to_string
+from .windows import APPLICATION_LOG, ENTRY_TYPES, boot_time, event_records, find_program
 
 
 def _path_of(inv: Invocation) -> list[str]:
@@ -344,6 +344,149 @@ def get_child_item(inv: Invocation) -> list[Any]:
     return found
 
 
+# ----- Get-EventLog ----------------------------------------------------------------------------------------------------
+# As Windows PowerShell's GetEventLogCommand reads a classic log (its source, MIT-licensed in PowerShell/PowerShell,
+# src/Microsoft.PowerShell.Commands.Management/commands/management/Eventlog.cs; the same logic in decompiled Windows
+# PowerShell): the log's records are read from the newest back, each must match every filter given, and -Newest counts
+# the records that matched. -After and -Before compare TimeGenerated strictly (> and <). -InstanceId compares the full
+# message ID (EventLogEntry.InstanceId), not the event ID Event Viewer shows. When nothing matched, it writes the
+# non-terminating error "No matches found" (ArgumentException, GetEventLogNoEntriesFound, ObjectNotFound; the text is
+# EventlogResources.NoEntriesFound), except that a record which reached the date test, or a wildcard -Source or -Message
+# that was tried, or -UserName, turns that error off: so "-Source X -After T" with no record of X since T is silent when
+# X has older records and says "No matches found" when the log holds none of X at all. The parameter set is
+# PowerShell 2.0's (Get-EventLog help for Windows PowerShell 2.0, TechNet dd315250).
+_GET_EVENT_LOG = "Microsoft.PowerShell.Commands.GetEventLogCommand"
+_EVENT_LOG_ENTRY = "System.Diagnostics.EventLogEntry"
+
+
+def _bind_error(name: str, value: Any, type_name: str, reason: str) -> RuntimeError_:
+    return RuntimeError_(f"Cannot bind parameter '{name}'. Cannot convert value \"{to_string(value)}\" to type \"{type_name}\". "
+                         f"Error: \"{reason}\"", error_id=f"CannotConvertArgumentNoMessage,{_GET_EVENT_LOG}", category="InvalidArgument",
+                         exception_type="System.Management.Automation.ParameterBindingException", command="Get-EventLog")
+
+
+def _whole_numbers(inv: Invocation, name: str, type_name: str) -> list[int]:
+    numbers = []
+    for item in to_list(inv.get(name)):
+        try:
+            number = to_number(item) if not isinstance(item, str) else int(item.strip())
+        except ValueError:
+            raise _bind_error(name, item, type_name, "Input string was not in a correct format.") from None
+        if isinstance(number, float) and not number.is_integer():
+            number = round(number)
+        numbers.append(int(number))
+    return numbers
+
+
+def _event_log_time(inv: Invocation, name: str) -> dt.datetime | None:
+    if not inv.has(name):
+        return None
+    value = inv.get(name)
+    try:
+        return value if isinstance(value, dt.datetime) else inv.engine.convert(value, "datetime")
+    except RuntimeError_:
+        raise _bind_error(name, value, "System.DateTime", "String was not recognized as a valid DateTime.") from None
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """PowerShell's WildcardPattern (*, ?, [set]), case-insensitive, over the whole text."""
+    return re.compile(fnmatch.translate(pattern), re.IGNORECASE | re.DOTALL)
+
+
+def _has_wildcard(text: str) -> bool:
+    return any(char in text for char in "*?[")
+
+
+def _event_log_entry(server_fqdn: str, record: dict[str, Any], as_base_object: bool) -> PSObject:
+    generated = dt.datetime.fromtimestamp(int(record["time"]))
+    instance_id = int(record["instance_id"])
+    entry = PSObject(_EVENT_LOG_ENTRY, {
+        "EventID": instance_id & 0x3FFFFFFF, "MachineName": server_fqdn, "Data": [], "Index": int(record["index"]),
+        # Windows reads the category's name from the source's CategoryMessageFile; owa-lab does not emulate those files
+        # and shows the number as .NET does when it finds no name.
+        "Category": f"({int(record.get('category', 0))})", "CategoryNumber": int(record.get("category", 0)),
+        "EntryType": PSEnum("System.Diagnostics.EventLogEntryType", ENTRY_TYPES, record["entry_type"]),
+        "Message": record["message"], "Source": record["source"], "ReplacementStrings": [record["message"]],
+        "InstanceId": instance_id, "TimeGenerated": generated, "TimeWritten": generated, "UserName": None,
+        "Site": None, "Container": None,
+    }, display=["Index", "TimeGenerated", "EntryType", "Source", "InstanceId", "Message"], text=_EVENT_LOG_ENTRY)
+    entry.type_names[1:1] = ["System.ComponentModel.Component", "System.MarshalByRefObject"]
+    if not as_base_object:
+        # Without -AsBaseObject Get-EventLog wraps each entry in a PSObject whose type names add the log, source and ID.
+        base = f"{_EVENT_LOG_ENTRY}#{APPLICATION_LOG}/{record['source']}"
+        entry.type_names[0:0] = [f"{base}/{instance_id}", base]
+    return entry
+
+
+def get_event_log(inv: Invocation) -> list[Any]:
+    session: Session = session_of(inv)
+    for name in ("ComputerName", "List", "AsString"):
+        if inv.has(name):
+            raise inv.engine.lab_gap(f"Get-EventLog -{name} (owa-lab keeps each server's own Application log only)")
+    if not inv.has("LogName"):
+        raise inv.engine.lab_gap("Get-EventLog without -LogName (Windows asks for the mandatory LogName, which no one can "
+                                 "answer in a WinRM session)")
+    log_name = to_string(inv.get("LogName"))
+    if log_name.lower() != APPLICATION_LOG.lower():
+        raise inv.engine.lab_gap(f"the event log '{log_name}' (owa-lab keeps each server's Application log only)")
+    newest = _whole_numbers(inv, "Newest", "System.Int32")[0] if inv.has("Newest") else 2**31 - 1
+    instance_ids = set(_whole_numbers(inv, "InstanceId", "System.Int64")) if inv.has("InstanceId") else None
+    indexes = set(_whole_numbers(inv, "Index", "System.Int32")) if inv.has("Index") else None
+    if newest < 0 or any(n < 0 for n in instance_ids or ()) or any(n < 1 for n in indexes or ()):
+        raise inv.engine.lab_gap("PowerShell's ValidateRange message for Get-EventLog -Newest, -InstanceId or -Index out of range")
+    entry_types = [to_string(t) for t in to_list(inv.get("EntryType"))] if inv.has("EntryType") else None
+    for entry_type in entry_types or ():
+        if entry_type.lower() not in (name.lower() for name in ENTRY_TYPES):
+            raise RuntimeError_(f"Cannot validate argument on parameter 'EntryType'. The argument \"{entry_type}\" does not belong to "
+                                "the set \"Error,Information,FailureAudit,SuccessAudit,Warning\" specified by the ValidateSet attribute. "
+                                "Supply an argument that is in the set and then try the command again.",
+                                error_id=f"ParameterArgumentValidationError,{_GET_EVENT_LOG}", category="InvalidData",
+                                exception_type="System.Management.Automation.ParameterBindingValidationException", command="Get-EventLog")
+    sources = [to_string(s) for s in to_list(inv.get("Source"))] if inv.has("Source") else None
+    message = to_string(inv.get("Message")) if inv.has("Message") else None
+    after, before = _event_log_time(inv, "After"), _event_log_time(inv, "Before")
+    throw_error = not inv.has("UserName")
+    fqdn = session.store.directory()["servers"][session.server]["fqdn"]
+    found: list[Any] = []
+    if newest == 0:
+        return found
+    for record in reversed(event_records(session.store, session.server)):
+        if len(found) >= newest:
+            break
+        if indexes is not None and int(record["index"]) not in indexes:
+            continue
+        if instance_ids is not None and int(record["instance_id"]) not in instance_ids:
+            continue
+        if entry_types is not None and record["entry_type"].lower() not in (t.lower() for t in entry_types):
+            continue
+        if sources is not None:
+            if any(_has_wildcard(s) for s in sources):
+                throw_error = False
+            if not any(_wildcard(s).match(record["source"]) for s in sources):
+                continue
+        if message is not None:
+            if _has_wildcard(message):
+                throw_error = False
+            if not _wildcard(message).match(record["message"]):
+                continue
+        if inv.has("UserName"):
+            continue   # the lab's records carry no user (UserName is null), which no -UserName pattern matches
+        if after is not None or before is not None:
+            throw_error = False
+            generated = dt.datetime.fromtimestamp(int(record["time"]))
+            if after is not None and before is not None and after >= before:
+                matched = generated > after or generated < before
+            else:
+                matched = (after is None or generated > after) and (before is None or generated < before)
+            if not matched:
+                continue
+        found.append(_event_log_entry(fqdn, record, is_true(inv.get("AsBaseObject"))))
+    if not found and throw_error:
+        inv.error(RuntimeError_("No matches found", error_id=f"GetEventLogNoEntriesFound,{_GET_EVENT_LOG}", category="ObjectNotFound",
+                                exception_type="System.ArgumentException"))
+    return found
+
+
 def windows_cmdlets() -> dict[str, Cmdlet]:
     path = [Param("Path", position=0), Param("LiteralPath", aliases=("PSPath",))]
     cmdlets = [
@@ -360,5 +503,10 @@ def windows_cmdlets() -> dict[str, Cmdlet]:
                aliases=("gwmi",)),
         Cmdlet("Get-ChildItem", path + [Param("Filter", position=1), Param("Recurse", "switch"), Param("Force", "switch")],
                get_child_item, aliases=("gci", "dir", "ls")),
+        Cmdlet("Get-EventLog", [Param("LogName", position=0, aliases=("LN",)), Param("InstanceId", position=1), Param("After"),
+                                Param("AsBaseObject", "switch"), Param("Before"), Param("ComputerName", aliases=("Cn",)),
+                                Param("EntryType", aliases=("ET",)), Param("Index"), Param("Message", aliases=("MSG",)), Param("Newest"),
+                                Param("Source", aliases=("ABO",)), Param("UserName"), Param("List", "switch"), Param("AsString", "switch")],
+               get_event_log),
     ]
     return {c.name: c for c in cmdlets}

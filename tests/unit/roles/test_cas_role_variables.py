@@ -11,8 +11,10 @@ from ansible_collections.exchange.owa_im.plugins.filter.unknown_variables import
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = ROOT / "roles" / "cas"
-# Tags, and the prefixes of report file names (owa_im_audit-<time>.md, owa_im_site-<time>.md).
-NOT_VARIABLES = {"owa_im_audit", "owa_im_site", "owa_im_certificate", "owa_im_host_authorization", "owa_im_components", "owa_im_virtual_directory"}
+# Tags, the prefixes of report file names (owa_im_audit-<time>.md, owa_im_site-<time>.md), and modules whose name
+# starts like a variable (exchange.owa_im.owa_im_event_info).
+NOT_VARIABLES = {"owa_im_audit", "owa_im_site", "owa_im_certificate", "owa_im_host_authorization", "owa_im_components", "owa_im_virtual_directory",
+                 "owa_im_event_info"}
 
 
 def known() -> list[str]:
