@@ -62,7 +62,7 @@ options:
     description:
       - The name the OCS administrator lists for this server in the Host Authorization entries, when you want it checked.
       - OCS matches a connecting Client Access server by the subject name of the certificate it presents, so the entry is
-        that subject's common name (RV(host_authorization.name)); when this option is given and differs from it, the
+        that subject's common name (C(name) in RV(host_authorization)); when this option is given and differs from it, the
         module fails naming both, before anything is changed. Servers that share one certificate (its subject the CAS
         array's or the load balancer's name) share one entry.
     type: str

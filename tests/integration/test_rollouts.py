@@ -137,7 +137,9 @@ def test_the_backup_is_on_the_server_before_the_change_and_rollback_needs_no_con
 def test_a_ten_server_rollout_never_has_two_servers_not_answering(tmp_path: Path) -> None:
     lab = start_lab(tmp_path / "lab", 10, "--reset-seconds", "1", "--owa-warmup-seconds", "3")
     try:
-        figures = probe_owa(lab.inventory, lambda: _site(lab, tmp_path, owa_im_install_components=False))
+        # Components left out to keep the rollout about resets: OWA's provider then cannot load (event 83), which the
+        # IM events check would rightly fail, so that check is off here.
+        figures = probe_owa(lab.inventory, lambda: _site(lab, tmp_path, owa_im_install_components=False, owa_im_check_im_events=False))
         run = figures["outcome"]
         assert run.returncode == 0, run.stdout[-3000:]
         assert figures["rounds"] > 100

@@ -181,8 +181,8 @@ def test_who_may_have_written_a_file(sddl, reason) -> None:
 
 
 def test_a_file_someone_else_owns_is_refused_for_that_before_its_folder() -> None:
-    records = {"server": {"name": "CAS01", "account_sid": ME}, "listing": {"folder_sddl": "O:BAG:SYD:AI(A;CIID;DCLCRPCR;;;BU)",
-                                                                          "backups_sddl": PRIVATE}}
+    listing = {"folder_sddl": "O:BAG:SYD:AI(A;CIID;DCLCRPCR;;;BU)", "backups_sddl": PRIVATE}
+    records = {"server": {"name": "CAS01", "account_sid": ME}, "listing": listing}
     files = [{"name": "CAS01-20261126T1000000000000Z.owaim", "length": "10", "content": "", "sddl": "O:S-1-5-21-9G:SYD:(A;;FA;;;BA)"},
              {"name": "CAS01-20261126T1000000000001Z.owaim", "length": "10", "content": "", "sddl": PRIVATE}]
     usable, refused = _server_state.read_backups(records, files, "cas01.contoso.lab", 65536)
