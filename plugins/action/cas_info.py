@@ -6,8 +6,8 @@ import re
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import CAS_INFO_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import (_certificates, _host_authorization, _ocs_components, _owa_settings,
-                                                                       _prerequisites, _query, _server_state)
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _host_authorization, _ocs_components, _owa_settings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _prerequisites, _query, _server_state
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import translate
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed

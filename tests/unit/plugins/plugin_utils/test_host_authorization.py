@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.exchange.owa_im.plugins.plugin_utils._host_authorization import (HostAuthorizationError, entry,
-                                                                                         subject_common_name)
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._host_authorization import HostAuthorizationError, entry, subject_common_name
 
 
 def cert(subject: str, *domains: str) -> dict:

@@ -2,8 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
-from ansible_collections.exchange.owa_im.plugins.plugin_utils._prerequisites import (certificate_problems, network_problems,
-                                                                                    network_state)
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._prerequisites import certificate_problems, network_problems, network_state
 
 
 def records(**override: dict) -> dict:
