@@ -127,6 +127,39 @@ def test_kerberos_without_delegation_fails_with_the_second_hop(kerberos_lab: Lab
 
 
 @needs_kdc
+def test_constrained_delegation_reaches_the_directory_and_the_share_without_a_forwarded_ticket(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The least exposing route that works: the CAS computer accounts may delegate to LDAP on the DC and CIFS on the
+    # file server only ("Kerberos only"); the client forwards no ticket.
+    lab = start_lab(tmp_path_factory.mktemp("kcd-lab"), 2, "--auth", "kerberos", "--constrained-delegation", "kerberos-only")
+    monkeypatch.setenv("KRB5_CONFIG", lab.realm_config())
+    try:
+        pool = render(KERBEROS_EXAMPLE, lab, tmp_path / "inventory.yml", ansible_winrm_kerberos_delegation=False)
+        run = pool.playbook(SITE, extra_vars=site_vars(tmp_path))
+        assert run.returncode == 0, run.stdout[-3000:]
+        for server in ("CAS01", "CAS02"):
+            assert lab.vdir(server)["InstantMessagingServerName"] == "ocspool.contoso.lab"
+            assert installed_from_the_share(lab, server)
+        assert logons(lab) == {"kerberos"}
+        # Nothing reusable was handed over, so no delegation warning.
+        assert "can reuse against any server of the domain" not in " ".join((run.stdout + run.stderr).split())
+    finally:
+        lab.owa_lab("down")
+
+
+def test_protocol_transition_lets_an_ntlm_logon_reach_the_share_and_kerberos_only_does_not(tmp_path_factory: pytest.TempPathFactory,
+                                                                                            tmp_path: Path) -> None:
+    for mode, reached in (("any-protocol", True), ("kerberos-only", False)):
+        lab = start_lab(tmp_path_factory.mktemp(mode), 1, "--constrained-delegation", mode)
+        try:
+            run = lab.play(tmp_path, {"exchange.owa_im.ocs_components": {"source": SHARE}})
+            assert (run.returncode == 0) is reached, run.stdout[-2000:]
+            assert installed_from_the_share(lab, "CAS01") is reached
+        finally:
+            lab.owa_lab("down")
+
+
+@needs_kdc
 def test_exchange_cmdlets_need_a_delegated_ticket(kerberos_lab: Lab, tmp_path: Path) -> None:
     pool = render(KERBEROS_EXAMPLE, kerberos_lab, tmp_path / "inventory.yml", ansible_winrm_kerberos_delegation=False)
     run = pool.play(tmp_path, {"exchange.owa_im.owa_virtual_directory_info": {}})

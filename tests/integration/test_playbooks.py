@@ -148,6 +148,10 @@ def test_a_failing_host_stops_every_further_reset(tmp_path: Path) -> None:
 def test_migrate_rtm_maps_web_config_to_the_thumbprint(tmp_path: Path) -> None:
     lab = start_lab(tmp_path / "lab")
     try:
+        # An RTM server that served IM had the OCS components; migrate_rtm does not install them.
+        installed = lab.play(tmp_path, {"exchange.owa_im.ocs_components": {"controller_source": str(lab.installers())}},
+                             "--limit", "cas01.contoso.lab")
+        assert installed.returncode == 0, installed.stdout[-2000:]
         web_config = "C:\\Program Files\\Microsoft\\Exchange Server\\V14\\ClientAccess\\Owa\\web.config"
         iis = lab.host("CAS01")["certificates"][0]
         serial = " ".join(iis["serial"][i:i + 2] for i in range(0, len(iis["serial"]), 2)).lower()

@@ -69,6 +69,7 @@ def up(args: argparse.Namespace) -> int:
     if args.seed:
         for line in organisation.apply_seed(store, yaml.safe_load(Path(args.seed).read_text(encoding="utf-8")) or {}):
             print(f"seeded {line}")
+    kerberos.set_constrained_delegation(store, args.constrained_delegation)
     try:
         env = kerberos.prepare(store, args.auth)
     except RuntimeError as error:
@@ -288,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--auth", choices=kerberos.AUTH_CHOICES, default="ntlm",
                    help="how the inventory logs on: ntlm; kerberos (starts the lab's realm and KDC); credssp (enabled on the "
                         "servers' WinRM service)")
+    p.add_argument("--constrained-delegation", choices=kerberos.DELEGATION_CHOICES, default="none",
+                   help="let every CAS computer account delegate to the DC's LDAP and the file server's CIFS service "
+                        "(msDS-AllowedToDelegateTo): kerberos-only, or any-protocol (protocol transition, NTLM logons too)")
     p.add_argument("--connection", choices=["winrm", "psrp"], default="winrm",
                    help="the Ansible connection the inventory uses: winrm (pywinrm) or psrp (pypsrp, PowerShell remoting)")
     p.set_defaults(run=up)

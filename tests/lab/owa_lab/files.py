@@ -11,6 +11,7 @@ import fnmatch
 import hashlib
 from typing import Any
 
+from . import kerberos
 from .exchange.cmdlets import Session
 
 UNINSTALL_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
@@ -31,16 +32,16 @@ def is_unc(path: str) -> bool:
     return normalise(path).startswith("\\\\")
 
 
-# Authentication whose credentials the server cannot pass on to a file server (the second hop): an NTLM network logon
-# holds no password or ticket to sign in elsewhere with, nor does a Kerberos logon whose client delegated no ticket,
-# and Basic works with local accounts only. Kerberos with a delegated ticket ("kerberos-delegated") and CredSSP can
-# (see the listener's session_auth and tests/lab/README.md, "The second hop").
-NO_DELEGATION = ("ntlm", "basic", "kerberos")
-
-
 def unc_denied(session: Session, path: str) -> bool:
-    """A share this session cannot reach: every UNC path, from a session whose credentials cannot be delegated."""
-    return is_unc(path) and session.auth.lower() in NO_DELEGATION
+    """A share this session cannot reach (the second hop): an NTLM network logon holds no password or ticket to sign in
+    elsewhere with, nor does a Kerberos logon whose client delegated no ticket, unless the CAS may delegate to the file
+    server's CIFS service (constrained delegation); Kerberos with a delegated ticket and CredSSP can. See the listener's
+    session_auth, kerberos.may_delegate and tests/lab/README.md, "The second hop"."""
+    if not is_unc(path):
+        return False
+    host = normalise(path)[2:].split("\\", 1)[0]
+    domain = session.store.directory()["organisation"]["domain"]
+    return not kerberos.may_delegate(session.store, session.server, session.auth.lower(), kerberos.service_name("cifs", host, domain))
 
 
 # ----- file bytes --------------------------------------------------------------------------------

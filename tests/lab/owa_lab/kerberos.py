@@ -244,3 +244,49 @@ def inventory_vars(store: Store, connection: str, auth: str) -> tuple[dict[str, 
             return {"ansible_psrp_auth": "credssp"}, {}
         return {"ansible_winrm_transport": "credssp"}, {}
     return {}, {}
+
+
+# ----- the second hop: which logons a CAS can pass on, and to which services --------------------------------------
+# Constrained delegation (MS-SFU S4U2Proxy): the CAS computer account's msDS-AllowedToDelegateTo lists the services it
+# may ask tickets for on a user's behalf. "Kerberos only" needs the user's own Kerberos service ticket to the CAS as
+# evidence; "any authentication protocol" (TRUSTED_TO_AUTH_FOR_DELEGATION) lets the CAS make one itself (S4U2Self)
+# for a user who logged on otherwise, NTLM included. The lab models the outcome the KDC would give, not the S4U
+# exchanges: its MIT KDC does not see the CAS's second hop at all.
+DELEGATION_CHOICES = ("none", "kerberos-only", "any-protocol")
+
+
+def delegation_services(directory: dict[str, Any]) -> list[str]:
+    """What a domain administrator lists for the collection: LDAP on the domain controller (Exchange's directory
+    access) and CIFS on the file server holding the installers."""
+    domain = directory["organisation"]["domain"]
+    return [f"ldap/{directory['organisation']['domain_controller']}", f"cifs/fs01.{domain}"]
+
+
+def set_constrained_delegation(store: Store, mode: str) -> None:
+    with store.edit_directory() as directory:
+        services = delegation_services(directory) if mode != "none" else []
+        for record in directory["servers"].values():
+            record["msDS-AllowedToDelegateTo"] = list(services)
+            record["TrustedToAuthForDelegation"] = mode == "any-protocol"
+
+
+def service_name(service_class: str, host: str, domain: str) -> str:
+    """``cifs``, ``FS01`` -> ``cifs/fs01.contoso.lab`` (a short name is taken in the lab's domain)."""
+    host = host.strip().lower().rstrip(".")
+    return f"{service_class.lower()}/{host if '.' in host else host + '.' + domain}"
+
+
+def may_delegate(store: Store, server: str, auth: str, service: str) -> bool:
+    """Whether a session on ``server`` logged on with ``auth`` reaches ``service`` (``ldap/dc01.contoso.lab``) as its user.
+
+    A forwarded TGT (kerberos-delegated) and CredSSP's password reach any service; a Kerberos logon without one reaches
+    the services the computer may delegate to; NTLM (and Basic) only with protocol transition ("any authentication
+    protocol") and to those services.
+    """
+    if auth in ("kerberos-delegated", "credssp"):
+        return True
+    record = store.directory()["servers"].get(server, {})
+    allowed = {s.lower() for s in record.get("msDS-AllowedToDelegateTo", [])}
+    if service.lower() not in allowed:
+        return False
+    return auth == "kerberos" or (auth in ("ntlm", "basic") and bool(record.get("TrustedToAuthForDelegation")))

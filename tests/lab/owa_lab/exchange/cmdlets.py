@@ -12,6 +12,7 @@ from typing import Any
 from ..powershell.builtins import _HostText
 from ..powershell.engine import Cmdlet, Engine, Invocation, Param
 from ..powershell.values import PSCollection, PSEnum, PSObject, RuntimeError_, SwitchValue, is_true, to_list, to_string
+from .. import kerberos
 from ..store import Store
 from .versions import IM_TYPE_NUMBERS, ExchangeVersion
 
@@ -69,10 +70,13 @@ def multi_valued(element_type: str, items: Any) -> PSCollection:
 
 def _check_directory_reachable(inv: Invocation) -> None:
     """The second hop: from a WinRM session that holds no credentials it can pass on (Kerberos without a delegated
-    ticket, always; NTLM under the lab's --ad-unreachable-ntlm), the CAS cannot authenticate the user to a DC."""
+    ticket, unless the CAS may delegate to the DC's LDAP service; NTLM under the lab's --ad-unreachable-ntlm), the CAS
+    cannot authenticate the user to a DC."""
     session = session_of(inv)
     faults = session.store.faults(session.server)
-    if session.auth == "kerberos" or (faults.get("ad_unreachable_ntlm") and session.auth == "ntlm"):
+    ldap = kerberos.service_name("ldap", _dc(session), session.store.directory()["organisation"]["domain"])
+    if (session.auth == "kerberos" and not kerberos.may_delegate(session.store, session.server, "kerberos", ldap)) or (
+            faults.get("ad_unreachable_ntlm") and session.auth == "ntlm"):
         raise RuntimeError_(
             f"Active Directory operation failed on {_dc(session)}. This error is not retriable. Additional information: "
             "An operations error occurred.\r\nActive directory response: 000004DC: LdapErr: DSID-0C0906E8, comment: "
