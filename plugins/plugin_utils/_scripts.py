@@ -24,7 +24,7 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "cas_info": ("OwaImRecords", "OwaImExchange", "OwaImComponents", "OwaImServerState", "OwaImNetwork"),
     "owa_virtual_directory": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "owa_virtual_directory_info": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
-    "owa_virtual_directory_backups": ("OwaImRecords",),
+    "owa_virtual_directory_backups": ("OwaImRecords", "OwaImServerState"),
     "exchange_certificate_info": ("OwaImRecords", "OwaImExchange"),
     "ocs_components": ("OwaImRecords", "OwaImComponents", "OwaImServerState"),
     "put_file": ("OwaImRecords",),

@@ -69,8 +69,25 @@ def sddl_owner(sddl: str) -> str:
     return match.group(1) if match else ""
 
 
+# Rights that let one change a file or folder or what it holds (SDDL two-letter codes, and the same bits of a hex mask):
+# for files and folders DC LC RP DT CR are write data / add file, append / add folder, write EA, delete child, write
+# attributes; SD WD WO delete, write DAC, write owner; generic and file all or write.
+_WRITE_CODES = frozenset(("DC", "LC", "RP", "DT", "CR", "SD", "WD", "WO", "GA", "GW", "FA", "FW", "KA", "KW"))
+_WRITE_MASK = 0x500D0156
+
+
+def write_rights(rights: str) -> bool:
+    """Whether an ACE's rights field grants any way to write."""
+    if rights.lower().startswith("0x"):
+        try:
+            return bool(int(rights, 16) & _WRITE_MASK)
+        except ValueError:
+            return True
+    return any(rights[i:i + 2] in _WRITE_CODES for i in range(0, len(rights) - 1, 2))
+
+
 def sddl_others(sddl: str) -> t.List[str]:
-    """The accounts an allow entry of the DACL names besides SYSTEM and Administrators."""
+    """The accounts an allow entry of the DACL lets write, besides SYSTEM and Administrators (reading is no way in)."""
     if "D:" not in (sddl or ""):
         return ["Everyone (no DACL)"]
     dacl = sddl.split("D:", 1)[1].split("S:", 1)[0]
@@ -78,7 +95,8 @@ def sddl_others(sddl: str) -> t.List[str]:
     for ace in re.findall(r"\(([^)]*)\)", dacl):
         fields = ace.split(";")
         # An inherit-only entry (IO) grants nothing on this object itself, only on what is created inside.
-        if len(fields) >= 6 and fields[0] == "A" and "IO" not in fields[1] and fields[5] not in TRUSTED_OWNERS and fields[5] not in others:
+        if (len(fields) >= 6 and fields[0] == "A" and "IO" not in fields[1] and write_rights(fields[2])
+                and fields[5] not in TRUSTED_OWNERS and fields[5] not in others):
             others.append(fields[5])
     return others
 

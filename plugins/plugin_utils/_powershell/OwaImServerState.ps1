@@ -14,6 +14,14 @@ function Get-OwaImPrivateSddl {
     # Owner Administrators; a protected DACL: full control for SYSTEM and Administrators, passed on to everything inside.
     'O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)'
 }
+function Get-OwaImSecurity([string]$Path) {
+    # .NET rather than Get-Acl: PowerShell 2.0's Get-Acl has only -Path, which reads [ ] * ? in a name as wildcards.
+    if (Test-Path -LiteralPath $Path -PathType Container) { return [IO.Directory]::GetAccessControl($Path) }
+    return [IO.File]::GetAccessControl($Path)
+}
+function Get-OwaImSddl([string]$Path) {
+    [string](Get-OwaImSecurity $Path).GetSecurityDescriptorSddlForm('Owner, Group, Access')
+}
 function Get-OwaImSddlOwner([string]$Sddl) {
     if (-not $Sddl.StartsWith('O:')) { return '' }
     $owaImEnd = $Sddl.IndexOf('G:')
@@ -21,8 +29,20 @@ function Get-OwaImSddlOwner([string]$Sddl) {
     if ($owaImEnd -lt 0) { $owaImEnd = $Sddl.Length }
     return $Sddl.Substring(2, $owaImEnd - 2)
 }
+function Test-OwaImWriteRights([string]$Rights) {
+    # Whether an ACE's rights (SDDL: a hex mask or two-letter codes) let one change the object or what it holds: for
+    # files and folders 0x2 write data / add file, 0x4 append / add folder, 0x10 write EA, 0x40 delete child, 0x100 write
+    # attributes (DC LC RP DT CR), delete, write DAC, write owner (SD WD WO), generic and file all or write.
+    if ($Rights.StartsWith('0x')) { return (([Convert]::ToInt64($Rights.Substring(2), 16) -band 0x500D0156) -ne 0) }
+    for ($owaImAt = 0; $owaImAt + 1 -lt $Rights.Length; $owaImAt += 2) {
+        if (@('DC', 'LC', 'RP', 'DT', 'CR', 'SD', 'WD', 'WO', 'GA', 'GW', 'FA', 'FW', 'KA', 'KW') -contains $Rights.Substring($owaImAt, 2)) {
+            return $true
+        }
+    }
+    return $false
+}
 function Get-OwaImSddlOthers([string]$Sddl) {
-    # Whom an allow entry of the DACL names besides SYSTEM and Administrators (any right: the folder grants none).
+    # Whom an allow entry of the DACL lets write, besides SYSTEM and Administrators (reading is no way in).
     $owaImAt = $Sddl.IndexOf('D:')
     if ($owaImAt -lt 0) { return @('Everyone (no DACL)') }
     $owaImOthers = @()
@@ -30,6 +50,7 @@ function Get-OwaImSddlOthers([string]$Sddl) {
         $owaImFields = $owaImPart.TrimEnd(')').Split(';')
         # An inherit-only entry (IO) grants nothing on this object itself.
         if (($owaImFields.Count -ge 6) -and ($owaImFields[0] -eq 'A') -and (-not $owaImFields[1].Contains('IO')) -and
+            (Test-OwaImWriteRights $owaImFields[2]) -and
             -not (@('SY', 'BA', 'S-1-5-18', 'S-1-5-32-544') -contains $owaImFields[5])) { $owaImOthers += $owaImFields[5] }
     }
     return $owaImOthers
@@ -42,7 +63,7 @@ function Test-OwaImTrustedOwner([string]$Owner) {
 }
 function Get-OwaImUntrusted([string]$Path) {
     # '' when only Administrators, SYSTEM or this account own and may write $Path; else what is wrong with it.
-    $owaImSddl = [string](Get-Acl -LiteralPath $Path).Sddl
+    $owaImSddl = Get-OwaImSddl $Path
     $owaImOwner = Get-OwaImSddlOwner $owaImSddl
     if (-not (Test-OwaImTrustedOwner $owaImOwner)) { return ($Path + ' is owned by ' + $owaImOwner) }
     $owaImOthers = @(Get-OwaImSddlOthers $owaImSddl)
@@ -52,18 +73,18 @@ function Get-OwaImUntrusted([string]$Path) {
 function Protect-OwaImStateFolder([string]$Root) {
     # A folder from before it was made private (or changed by hand) is made private again, but only when nothing in it
     # belongs to anyone else: what another account owns may have been planted, and is left for an administrator to judge.
-    $owaImSddl = [string](Get-Acl -LiteralPath $Root).Sddl
+    $owaImSddl = Get-OwaImSddl $Root
     $owaImDacl = $owaImSddl.Substring($owaImSddl.IndexOf('D:') + 2)
     if (($owaImDacl.Split('(')[0] -match 'P') -and ((Get-OwaImUntrusted $Root) -eq '')) { return }
     $owaImOwner = Get-OwaImSddlOwner $owaImSddl
     if (-not (Test-OwaImTrustedOwner $owaImOwner)) { throw ($Root + ' is owned by ' + $owaImOwner + ', not by Administrators') }
     foreach ($owaImItem in @(Get-ChildItem -LiteralPath $Root) + @(Get-OwaImBackupItems $Root)) {
-        $owaImOwner = Get-OwaImSddlOwner ([string](Get-Acl -LiteralPath $owaImItem.FullName).Sddl)
+        $owaImOwner = Get-OwaImSddlOwner (Get-OwaImSddl $owaImItem.FullName)
         if (-not (Test-OwaImTrustedOwner $owaImOwner)) { throw ($owaImItem.FullName + ' is owned by ' + $owaImOwner + ', not by Administrators') }
     }
-    $owaImAcl = Get-Acl -LiteralPath $Root
+    $owaImAcl = [IO.Directory]::GetAccessControl($Root)
     $owaImAcl.SetSecurityDescriptorSddlForm((Get-OwaImPrivateSddl))
-    Set-Acl -LiteralPath $Root -AclObject $owaImAcl
+    [IO.Directory]::SetAccessControl($Root, $owaImAcl)
     $owaImStateNotes['made_private'] = $Root
 }
 function Get-OwaImBackupItems([string]$Root) {
@@ -144,9 +165,12 @@ function Get-OwaImMarkerTicks {
 function Get-OwaImWorkerStartTicks {
     # The earliest start (local ticks) of a w3wp.exe whose command line names OWA's application pool; 0 when none runs:
     # IIS then starts one at the next request, which reads the settings as they are now.
+    # Only IIS's own w3wp.exe counts: any user can start a program of that name, with that command line, from elsewhere.
     $owaImEarliest = [long]0
+    $owaImW3wp = Join-Path $env:windir 'system32\inetsrv\w3wp.exe'
     foreach ($owaImProcess in @(Get-WmiObject -Class Win32_Process -Filter "Name='w3wp.exe'")) {
-        if ([string]$owaImProcess.CommandLine -match '-ap "?MSExchangeOWAAppPool"?( |$)') {
+        if (([string]$owaImProcess.ExecutablePath -eq $owaImW3wp) -and
+            ([string]$owaImProcess.CommandLine -match '-ap "?MSExchangeOWAAppPool"?( |$)')) {
             $owaImTicks = [long]$owaImProcess.ConvertToDateTime($owaImProcess.CreationDate).Ticks
             if (($owaImEarliest -eq 0) -or ($owaImTicks -lt $owaImEarliest)) { $owaImEarliest = $owaImTicks }
         }

@@ -10,8 +10,8 @@ Out-OwaImField 'server' 'name' $env:COMPUTERNAME
 Out-OwaImField 'server' 'account_sid' ([string][Security.Principal.WindowsIdentity]::GetCurrent().User.Value)
 $owaImFolder = Join-Path $env:ProgramData 'exchange.owa_im\backups'
 if (-not (Test-Path -LiteralPath $owaImFolder -PathType Container)) { exit 0 }
-Out-OwaImField 'listing' 'folder_sddl' ([string](Get-Acl -LiteralPath (Join-Path $env:ProgramData 'exchange.owa_im')).Sddl)
-Out-OwaImField 'listing' 'backups_sddl' ([string](Get-Acl -LiteralPath $owaImFolder).Sddl)
+Out-OwaImField 'listing' 'folder_sddl' ((Get-OwaImSddl (Join-Path $env:ProgramData 'exchange.owa_im')))
+Out-OwaImField 'listing' 'backups_sddl' ((Get-OwaImSddl $owaImFolder))
 # NTFS lists a folder in name order, and the names start with the server and the UTC time: the last are the newest.
 $owaImFiles = @(Get-ChildItem -LiteralPath $owaImFolder -Filter '*.owaim')
 Out-OwaImField 'listing' 'count' ([string]$owaImFiles.Count)
@@ -21,7 +21,7 @@ for ($owaImI = $owaImFirst; $owaImI -lt $owaImFiles.Count; $owaImI++) {
     $owaImRecord = 'file/' + ($owaImI - $owaImFirst)
     Out-OwaImField $owaImRecord 'name' ([string]$owaImFiles[$owaImI].Name)
     Out-OwaImField $owaImRecord 'length' ([string]$owaImFiles[$owaImI].Length)
-    Out-OwaImField $owaImRecord 'sddl' ([string](Get-Acl -LiteralPath $owaImFiles[$owaImI].FullName).Sddl)
+    Out-OwaImField $owaImRecord 'sddl' ((Get-OwaImSddl $owaImFiles[$owaImI].FullName))
     if ($owaImFiles[$owaImI].Length -le $MaxBytes) {
         Out-OwaImField $owaImRecord 'content' ([string]::Join("`n", @(Get-Content -LiteralPath $owaImFiles[$owaImI].FullName)))
     }

@@ -32,7 +32,12 @@ PROGRAM_DATA = "C:\\ProgramData"
 # icacls C:\ProgramData on Windows Server 2008 R2: SYSTEM (OI)(CI)(F), Administrators (OI)(CI)(F), CREATOR OWNER
 # (OI)(CI)(IO)(F), Users (OI)(CI)(RX), Users (CI)(WD,AD,WEA,WA); protected from its parent.
 PROGRAM_DATA_SDDL = "O:SYG:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICIIO;GA;;;CO)(A;OICI;0x1200a9;;;BU)(A;CI;DCLCRPCR;;;BU)"
-# Any other folder of the system drive, in this model.
+# The system drive's root (icacls C:\ on Windows Server 2008 R2): Users read and execute everywhere, create folders
+# (CI)(AD) and create files in subfolders (CI)(IO)(WD): what a local user can plant under C:\.
+ROOT = "C:\\"
+ROOT_SDDL = "O:SYG:SYD:PAI(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)(A;OICIIO;GA;;;CO)(A;OICI;0x1200a9;;;BU)(A;CI;LC;;;BU)(A;CIIO;DC;;;BU)"
+# Windows' own trees keep protected ACLs of their own (TrustedInstaller's, simplified here): Users read only.
+PROTECTED_TREES = ("C:\\Windows", "C:\\Program Files", "C:\\Program Files (x86)")
 OTHER_SDDL = "O:SYG:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)"
 CREATOR_OWNER = "BA"
 # The lab's administrator (a domain account, RID 500).
@@ -67,7 +72,10 @@ def _explicit(session: Session, path: str) -> str | None:
 
 def _parent(path: str) -> str | None:
     text = files.normalise(path)
-    return text.rsplit("\\", 1)[0] if "\\" in text.rstrip("\\") and len(text) > 3 else None
+    if len(text) <= 3 or "\\" not in text.rstrip("\\"):
+        return None
+    parent = text.rsplit("\\", 1)[0]
+    return parent + "\\" if len(parent) == 2 and parent.endswith(":") else parent
 
 
 def _inherited(parent: dict[str, Any], owner: str, folder: bool) -> list[list[str]]:
@@ -98,6 +106,10 @@ def sddl_of(session: Session, path: str) -> str:
     text = files.normalise(path)
     if text.lower() == PROGRAM_DATA.lower():
         return explicit or PROGRAM_DATA_SDDL
+    if text.lower() == ROOT.lower():
+        return explicit or ROOT_SDDL
+    if any(text.lower() == tree.lower() or text.lower().startswith(tree.lower() + "\\") for tree in PROTECTED_TREES):
+        return explicit or OTHER_SDDL
     parent_path = _parent(text)
     folder = files.is_folder(session, text) and files.read(session, text) is None
     if explicit is not None:
@@ -108,7 +120,7 @@ def sddl_of(session: Session, path: str) -> str:
         inherited = _inherited(parse(sddl_of(session, parent_path)), mine["owner"] or CREATOR_OWNER, folder)
         own = [ace for ace in mine["aces"] if "ID" not in ace[1]]
         return render(mine["owner"], mine["group"], mine["flags"], own + inherited)
-    if parent_path is None or not text.lower().startswith(PROGRAM_DATA.lower() + "\\"):
+    if parent_path is None or not text.lower().startswith("c:\\"):
         return OTHER_SDDL
     return render(CREATOR_OWNER, "SY", "AI", _inherited(parse(sddl_of(session, parent_path)), CREATOR_OWNER, folder))
 
@@ -193,7 +205,8 @@ def set_acl(inv: Invocation) -> list[Any]:
 
 
 def cmdlets() -> dict[str, Cmdlet]:
-    path = [Param("Path", position=0), Param("LiteralPath", aliases=("PSPath",))]
+    # Windows PowerShell 2.0's Get-Acl and Set-Acl take -Path only (TechNet dd347635, dd315261); -LiteralPath came in 3.0.
+    path = [Param("Path", position=0), Param("LiteralPath", aliases=("PSPath",), min_version=3.0)]
     found = [Cmdlet("Get-Acl", path + [Param("Audit", "switch"), Param("Filter"), Param("Include"), Param("Exclude")], get_acl),
              Cmdlet("Set-Acl", path + [Param("AclObject", position=1), Param("Passthru", "switch"), Param("Filter")], set_acl)]
     return {c.name: c for c in found}
@@ -204,8 +217,33 @@ def constructors() -> dict[str, Callable[[], PSObject]]:
     return {"system.security.accesscontrol.directorysecurity": make, "security.accesscontrol.directorysecurity": make}
 
 
+def _access_control(session: Session, kind: str, method: str, path: Any) -> PSObject:
+    """[IO.File]::GetAccessControl / [IO.Directory]::GetAccessControl (.NET 2.0): the path is taken literally."""
+    text = files.normalise(to_string(path))
+    is_file = files.read(session, text) is not None
+    if (kind == "file" and not is_file) or (kind == "directory" and not files.is_folder(session, text)):
+        exception = "System.IO.FileNotFoundException" if kind == "file" else "System.IO.DirectoryNotFoundException"
+        words = f"Could not find file '{text}'." if kind == "file" else f"Could not find a part of the path '{text}'."
+        raise RuntimeError_(f'Exception calling "{method}" with "1" argument(s): "{words}"', error_id=exception.rsplit(".", 1)[-1],
+                            category="NotSpecified", exception_type="System.Management.Automation.MethodInvocationException")
+    type_name = "System.Security.AccessControl.FileSecurity" if kind == "file" else "System.Security.AccessControl.DirectorySecurity"
+    return _security_object(type_name, text, sddl_of(session, text))
+
+
+def _set_access_control(session: Session, path: Any, security: Any) -> None:
+    sddl = security_sddl(security)
+    if sddl is None:
+        raise RuntimeError_("owa-lab does not emulate SetAccessControl with anything but a security object of the lab's.",
+                            error_id="OwaLabNotEmulated", category="NotImplemented")
+    set_sddl(session, files.normalise(to_string(path)), sddl)
+
+
 def statics(session: Session) -> dict[tuple[str, str], Callable[..., Any]]:
     def current() -> PSObject:
         user = PSObject("System.Security.Principal.SecurityIdentifier", {"Value": ADMINISTRATOR_SID}, text=ADMINISTRATOR_SID)
         return PSObject("System.Security.Principal.WindowsIdentity", {"User": user, "Name": "CONTOSO\\" + session.user.split("\\")[-1]})
-    return {("security.principal.windowsidentity", "getcurrent"): current}
+    return {("security.principal.windowsidentity", "getcurrent"): current,
+            ("io.file", "getaccesscontrol"): lambda p, _sections=None: _access_control(session, "file", "GetAccessControl", p),
+            ("io.directory", "getaccesscontrol"): lambda p, _sections=None: _access_control(session, "directory", "GetAccessControl", p),
+            ("io.file", "setaccesscontrol"): lambda p, s: _set_access_control(session, p, s),
+            ("io.directory", "setaccesscontrol"): lambda p, s: _set_access_control(session, p, s)}

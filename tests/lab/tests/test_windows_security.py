@@ -1,4 +1,5 @@
-"""NTFS security descriptors as the lab models them: %ProgramData%'s inheritance, explicit ACLs, Get-Acl and Set-Acl."""
+"""NTFS security descriptors as the lab models them: %ProgramData%'s inheritance, explicit ACLs, Get-Acl and Set-Acl,
+[IO.File]/[IO.Directory]::GetAccessControl and SetAccessControl."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ from owa_lab.store import Store
 PRIVATE = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 
 
-def _run(tmp_path: Path, script: str) -> tuple[list[str], list[str]]:
+def _run(tmp_path: Path, script: str, version: str = "2010sp1") -> tuple[list[str], list[str]]:
     store = Store(tmp_path / "state")
-    organisation.build(store, 1, "2010sp1")
-    engine = new_engine(Session(store, "CAS01", VERSIONS["2010sp1"], "ntlm", "administrator"))
+    organisation.build(store, 1, version)
+    engine = new_engine(Session(store, "CAS01", VERSIONS[version], "ntlm", "administrator"))
     _code, output = engine.run(script, [])
     return [str(item) for item in output], [error.message for error in engine.errors]
 
 
 def test_a_folder_made_under_programdata_inherits_users_create_files(tmp_path: Path) -> None:
-    out, errors = _run(tmp_path, r"[void][IO.Directory]::CreateDirectory('C:\ProgramData\open'); (Get-Acl -LiteralPath 'C:\ProgramData\open').Sddl")
+    out, errors = _run(tmp_path, r"[void][IO.Directory]::CreateDirectory('C:\ProgramData\open'); (Get-Acl 'C:\ProgramData\open').Sddl")
     assert errors == []
     assert out == ["O:BAG:SYD:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)(A;ID;GA;;;BA)(A;OICIIOID;GA;;;CO)(A;OICIID;0x1200a9;;;BU)"
                    "(A;CIID;DCLCRPCR;;;BU)"]
@@ -34,24 +35,31 @@ $security = New-Object System.Security.AccessControl.DirectorySecurity
 $security.SetSecurityDescriptorSddlForm('{PRIVATE}')
 [void][IO.Directory]::CreateDirectory('C:\ProgramData\private', $security)
 $stream = [IO.File]::Open('C:\ProgramData\private\a.txt', [IO.FileMode]::CreateNew, [IO.FileAccess]::Write); $stream.Close()
-(Get-Acl -LiteralPath 'C:\ProgramData\private').Sddl
-(Get-Acl -LiteralPath 'C:\ProgramData\private\a.txt').Sddl
-(Get-Acl -LiteralPath 'C:\ProgramData\private').Owner
-(Get-Acl -LiteralPath 'C:\ProgramData\private').AreAccessRulesProtected
+[IO.Directory]::GetAccessControl('C:\ProgramData\private').GetSecurityDescriptorSddlForm('Owner, Group, Access')
+[IO.File]::GetAccessControl('C:\ProgramData\private\a.txt').GetSecurityDescriptorSddlForm('Owner, Group, Access')
+(Get-Acl 'C:\ProgramData\private').Owner
+(Get-Acl 'C:\ProgramData\private').AreAccessRulesProtected
 """)
     assert errors == []
     assert out == [PRIVATE, "O:BAG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)", "BUILTIN\\Administrators", "True"]
 
 
-def test_set_acl_protects_an_open_folder_and_get_acl_of_nothing_is_powershells_error(tmp_path: Path) -> None:
+def test_set_access_control_protects_an_open_folder_and_get_acl_of_nothing_is_powershells_error(tmp_path: Path) -> None:
     out, errors = _run(tmp_path, rf"""
 [void][IO.Directory]::CreateDirectory('C:\ProgramData\open')
-$acl = Get-Acl -LiteralPath 'C:\ProgramData\open'
+$acl = [IO.Directory]::GetAccessControl('C:\ProgramData\open')
 $acl.SetSecurityDescriptorSddlForm('{PRIVATE}')
-Set-Acl -LiteralPath 'C:\ProgramData\open' -AclObject $acl
-(Get-Acl -LiteralPath 'C:\ProgramData\open').Sddl
+[IO.Directory]::SetAccessControl('C:\ProgramData\open', $acl)
+(Get-Acl 'C:\ProgramData\open').Sddl
 [Security.Principal.WindowsIdentity]::GetCurrent().User.Value
-Get-Acl -LiteralPath 'C:\ProgramData\nothing'
+Get-Acl 'C:\ProgramData\nothing'
 """)
     assert out == [PRIVATE, "S-1-5-21-3623811015-3361044348-30300820-500"]
     assert errors == ["Cannot find path 'C:\\ProgramData\\nothing' because it does not exist."]
+
+
+def test_get_acl_takes_literalpath_from_powershell_3_only(tmp_path: Path) -> None:
+    _out, errors = _run(tmp_path / "2010", r"Get-Acl -LiteralPath 'C:\ProgramData'")
+    assert errors == ["A parameter cannot be found that matches parameter name 'LiteralPath'."]
+    out, errors = _run(tmp_path / "2016", r"(Get-Acl -LiteralPath 'C:\ProgramData').Owner", "2016")
+    assert errors == [] and out == ["NT AUTHORITY\\SYSTEM"]

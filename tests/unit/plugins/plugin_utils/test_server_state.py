@@ -172,6 +172,10 @@ ME = "S-1-5-21-1-2-3-500"
     ("O:BAG:SYD:AI(A;OICIIOID;GA;;;CO)(A;OICIID;FA;;;BA)", None),            # inherit-only: nothing on the object itself
     ("O:S-1-5-21-1-2-3-1107G:SYD:(A;;FA;;;BA)", "it is owned by S-1-5-21-1-2-3-1107, not by Administrators"),
     ("O:BAG:SYD:AI(A;CIID;DCLCRPCR;;;BU)(A;ID;FA;;;BA)", "BU may write it (its ACL grants access to BU)"),
+    ("O:BAG:SYD:AI(A;ID;FA;;;BA)(A;ID;0x1200a9;;;BU)", None),                 # read and execute only: no way in
+    ("O:BAG:SYD:AI(A;ID;FA;;;BA)(A;ID;FRFX;;;BU)", None),
+    ("O:BAG:SYD:AI(A;ID;FA;;;BA)(A;ID;0x100116;;;BU)", "BU may write it"),    # write data among other bits
+    ("O:BAG:SYD:AI(A;ID;FA;;;BA)(A;;WD;;;AU)", "AU may write it"),            # write DAC: it can grant itself the rest
     ("O:BAG:SY", "Everyone (no DACL) may write it"),
     (None, "its owner could not be read"),
 ])
