@@ -78,13 +78,22 @@ class ActionModule(ExchangeActionBase):
         # The name OCS must list for this server comes from the certificate chosen above, so it is known (and a name the
         # user gave is checked) before anything changes anywhere.
         chosen = next((c for c in certificates if thumbprint and (c["thumbprint"] or "").upper() == thumbprint.upper()), None)
+        # Only IM being on (type Ocs) needs OCS to know the server, and the certificate and provider to be right: turning
+        # IM off must never be refused for them.
+        before_raw = records.get("before", {})
+        enabled = desired.get("InstantMessagingEnabled", _owa_settings.as_options(before_raw).get("instant_messaging_enabled"))
+        im_type = desired.get("InstantMessagingType", before_raw.get("InstantMessagingType"))
+        im_on = enabled is not False and str(im_type or "").lower() in ("ocs", "1")
         try:
             host_authorization = _host_authorization.entry(chosen, params.get("host_authorization_name") or None,
                                                            named("host_authorization_name"), name)
         except _host_authorization.HostAuthorizationError as exc:
-            raise ExchangeFailure(str(exc))
+            if im_on:
+                raise ExchangeFailure(str(exc))
+            host_authorization = {"name": None, "from": None, "certificate_thumbprint": None, "subject": None, "domains": [],
+                                  "problem": str(exc)}
         prerequisites = None
-        if params["check_prerequisites"]:
+        if params["check_prerequisites"] and im_on:
             problems = _prerequisites.certificate_problems(chosen, name, params["allow_self_signed_certificate"],
                                                            named("allow_self_signed_certificate"))
             prerequisites = {"network": None, "problems": problems}
@@ -98,7 +107,6 @@ class ActionModule(ExchangeActionBase):
                                                                 params["connect_timeout"]))
             if problems:
                 raise ExchangeFailure(" ".join(problems) + " Nothing was changed.", prerequisites=prerequisites)
-        before_raw = records.get("before", {})
         changes = _owa_settings.differences(before_raw, desired)
         result: t.Dict[str, t.Any] = {
             "changed": False,

@@ -180,8 +180,9 @@ host_authorization:
            "domains": ["mail.contoso.com", "cas01.contoso.com", "cas02.contoso.com"]}
 prerequisites:
   description:
-    - With O(check_prerequisites), what was checked; null without it. C(network) is null when no network check applied
-      (IM intended off, or no pool named).
+    - With O(check_prerequisites), what was checked; null without it, and when IM is intended off or not of type C(ocs)
+      (nothing then needs OCS, the certificate or the provider, so nothing is refused for them). C(network) is null when
+      no pool is named.
   returned: success
   type: dict
   sample: {"problems": [], "network": {"pool_name": "ocspool.contoso.com", "pool_resolves": true, "pool_addresses": ["10.0.1.10"],

@@ -53,6 +53,14 @@ def entry(certificate: t.Optional[t.Mapping[str, t.Any]], expected: t.Optional[s
     subject = certificate.get("subject") or ""
     domains = [str(d) for d in certificate.get("domains") or []]
     name = subject_common_name(subject)
+    # From the server: capped before any of it reaches a message or the notes.
+    subject, name = subject[:300], (name or "")[:256] or None
+    domains = [d[:256] for d in domains[:20]]
+    if name and name.startswith("*"):
+        raise HostAuthorizationError(
+            "%s: the certificate OWA IM would use (%s) has the wildcard subject %s. OCS lists Client Access servers by host "
+            "name in its Host Authorization entries and matches them by the certificate's subject: use a certificate whose "
+            "subject is the server's or the array's FQDN." % (server, thumbprint, name[:256]))
     if not name:
         raise HostAuthorizationError(
             "%s: the certificate OWA IM would use (%s) has no common name in its subject (%r). OCS names the Client Access "

@@ -29,10 +29,19 @@ def network_state(records: Records) -> t.Dict[str, t.Any]:
         "pool_connection": _field(records, "pool_tcp", "result"),
         "connect_back_port": _int(_field(records, "connect_back", "port")),
         "connect_back_firewall": _field(records, "connect_back", "result"),
-        "connect_back_rule": _field(records, "connect_back", "rule"),
-        "errors": {key: _field(records, key, "error") for key in ("pool_dns", "pool_tcp", "connect_back")
+        "connect_back_rule": _capped(_field(records, "connect_back", "rule")),
+        "connect_back_remote_addresses": _capped(_field(records, "connect_back", "remote_addresses")),
+        "connect_back_program": _capped(_field(records, "connect_back", "program")),
+        "errors": {key: _capped(_field(records, key, "error")) for key in ("pool_dns", "pool_tcp", "connect_back")
                    if _field(records, key, "error")},
     }
+
+
+def _capped(value: t.Any, limit: int = 300) -> t.Optional[str]:
+    """A server's text on one line, cut: it goes into messages and results."""
+    if value is None:
+        return None
+    return " ".join(str(value).split())[:limit]
 
 
 def _int(value: t.Any) -> t.Optional[int]:
@@ -70,6 +79,11 @@ def network_problems(state: t.Mapping[str, t.Any], server: str, pool_option: str
             "Without it users can send IM from OWA but receive nothing (error 504). Add a rule, for example: netsh "
             "advfirewall firewall add rule name=\"OCS connect-back to OWA\" dir=in action=allow protocol=TCP localport=%s "
             "remoteip=<the pool's servers>." % (server, back, server, back, back))
+    elif state["connect_back_firewall"] == "blocked":
+        problems.append(
+            "OCS pool -> %s, TCP %s (inbound to this CAS: the pool's connection back to OWA): the Windows Firewall rule %r "
+            "blocks it, and a block rule wins over any allow rule. Disable that rule for TCP %s, or narrow it."
+            % (server, back, state["connect_back_rule"], back))
     elif state["connect_back_firewall"] == "unknown":
         problems.append(
             "%s: Windows Firewall's rules could not be read (%s), so whether OCS can connect back to OWA on TCP %s (inbound) "

@@ -81,7 +81,8 @@ def test_the_read_reports_what_it_checked(pool: Lab, tmp_path: Path) -> None:
     network = pool.result(tmp_path, "cas01.contoso.lab")["prerequisites"]["network"]
     assert network == {"pool_name": "ocspool.contoso.lab", "pool_resolves": True, "pool_addresses": ["10.0.1.10"], "pool_port": 5061,
                        "pool_connection": "connected", "connect_back_port": 5075, "connect_back_firewall": "allowed",
-                       "connect_back_rule": "OCS connect-back to OWA (TCP 5075)", "errors": {}}
+                       "connect_back_rule": "OCS connect-back to OWA (TCP 5075)", "connect_back_remote_addresses": "*",
+                       "connect_back_program": "%windir%\\system32\\inetsrv\\w3wp.exe", "errors": {}}
 
 
 def test_an_installed_provider_owa_would_not_find_stops_the_server(pool: Lab, tmp_path: Path) -> None:
@@ -93,3 +94,39 @@ def test_an_installed_provider_owa_would_not_find_stops_the_server(pool: Lab, tm
     assert ("CAS03: the Web Service Provider is installed, but OWA would not load it: ImplementationDLLPath under "
             f"{key} names C:\\Program Files\\gone\\Microsoft.Rtc.UCWeb.dll, which does not exist") \
         in _text(run).replace("\\\\", "\\"), run.stdout[-3000:]
+
+
+def test_a_block_rule_wins_over_the_allow_rule_and_keyword_ports_are_no_ports(pool: Lab, tmp_path: Path) -> None:
+    firewall = pool.host("CAS02")["firewall"]
+    assert any(not rule["LocalPorts"][0].isdigit() and rule["LocalPorts"] != "*" for rule in firewall["rules"])  # a keyword rule
+    firewall["rules"].append({"Name": "Block 5070-5080 from anywhere", "Direction": 1, "Protocol": 256, "LocalPorts": "5070-5080",
+                              "RemoteAddresses": "*", "Action": 0, "Enabled": True, "Profiles": 2147483647, "ApplicationName": ""})
+    pool.seed(tmp_path, {"servers": {"CAS02": {"firewall": firewall}}})
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+    assert run.returncode != 0
+    assert ("OCS pool -> CAS02, TCP 5075 (inbound to this CAS: the pool's connection back to OWA): the Windows Firewall rule "
+            "'Block 5070-5080 from anywhere' blocks it") in _text(run), run.stdout[-3000:]
+    assert _changes(pool) == []
+
+
+def test_a_firewall_off_in_the_current_profile_needs_no_rule(pool: Lab, tmp_path: Path) -> None:
+    firewall = pool.host("CAS01")["firewall"]
+    firewall["enabled"]["1"] = False   # the domain profile, the current one; still on in the others
+    firewall["rules"] = [rule for rule in firewall["rules"] if "5075" not in rule["LocalPorts"]]
+    pool.seed(tmp_path, {"servers": {"CAS01": {"firewall": firewall}}})
+    run = pool.play(tmp_path, {"exchange.owa_im.cas_info": {
+        "instant_messaging_enabled": True, "instant_messaging_type": "ocs", "instant_messaging_server_name": "ocspool.contoso.lab",
+        "discover_certificate": True, "check_prerequisites": True}}, "--limit", "cas01.contoso.lab")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert pool.result(tmp_path, "cas01.contoso.lab")["prerequisites"]["network"]["connect_back_firewall"] == "firewall_off"
+
+
+def test_turning_im_off_is_never_refused_for_what_only_im_needs(pool: Lab, tmp_path: Path) -> None:
+    assert pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path)).returncode == 0
+    pool.owa_lab("fault", "--server", "CAS02", "--unresolvable", "ocspool.contoso.lab", "--drop-connect-back-rule")
+    inventory = yaml.safe_load(pool.inventory.read_text())
+    inventory["all"]["children"]["cas_servers"]["hosts"]["cas01.contoso.lab"]["owa_im_cas_fqdn"] = "mail.contoso.lab"
+    pool.inventory.write_text(yaml.safe_dump(inventory))
+    run = pool.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path, owa_im_enabled=False))
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert all(pool.vdir(server)["InstantMessagingEnabled"] is False for server in ("CAS01", "CAS02", "CAS03"))

@@ -34,21 +34,22 @@ function Out-OwaImTcpConnection([string]$Record, [string]$Name, [int]$Port, [int
     finally { $owaImClient.Close() }
 }
 function Test-OwaImPortInList([string]$Ports, [int]$Port) {
-    # INetFwRule.LocalPorts: '*', or a comma-separated list of ports and ranges ('5075', '5075-5077,443').
+    # INetFwRule.LocalPorts: '*', or a comma-separated list of ports, ranges and keywords ('5075', '5075-5077,443',
+    # 'RPC-EPMap', 'IPHTTPS'); a keyword names no port of ours.
     foreach ($owaImPart in $Ports.Split(',')) {
         $owaImPart = $owaImPart.Trim()
         if ($owaImPart -eq '*') { return $true }
-        $owaImRange = $owaImPart.Split('-')
-        if ($owaImRange.Count -eq 2) {
-            if (([int]$owaImRange[0] -le $Port) -and ($Port -le [int]$owaImRange[1])) { return $true }
+        if ($owaImPart -match '^[0-9]+$') { if ([int]$owaImPart -eq $Port) { return $true } }
+        elseif ($owaImPart -match '^([0-9]+)-([0-9]+)$') {
+            if (([int]$matches[1] -le $Port) -and ($Port -le [int]$matches[2])) { return $true }
         }
-        elseif ($owaImPart -eq [string]$Port) { return $true }
     }
     return $false
 }
 function Out-OwaImInboundRule([string]$Record, [int]$Port) {
-    # Allowed when the firewall is off in every current profile, or an enabled inbound TCP allow rule of a current profile
-    # covers the port (constants from icftypes.h: direction in 1, action allow 1, protocol TCP 6).
+    # Allowed when the firewall is off in every current profile, or an enabled inbound allow rule of a current profile
+    # covers TCP $Port and no such block rule does (block rules win). Constants from icftypes.h: direction in 1, action
+    # block 0 / allow 1, protocol TCP 6 / any 256. Which remote addresses and program a rule names is reported, not judged.
     Out-OwaImField $Record 'port' ([string]$Port)
     try { $owaImPolicy = New-Object -ComObject HNetCfg.FwPolicy2 }
     catch {
@@ -62,14 +63,22 @@ function Out-OwaImInboundRule([string]$Record, [int]$Port) {
         if (($owaImProfiles -band $owaImProfile) -and $owaImPolicy.FirewallEnabled($owaImProfile)) { $owaImOn = $true }
     }
     if (-not $owaImOn) { Out-OwaImField $Record 'result' 'firewall_off'; return }
+    $owaImAllow = $null
     foreach ($owaImRule in @($owaImPolicy.Rules)) {
-        if ($owaImRule.Enabled -and ([int]$owaImRule.Direction -eq 1) -and ([int]$owaImRule.Action -eq 1) -and
-            ([int]$owaImRule.Protocol -eq 6) -and (([int]$owaImRule.Profiles -band $owaImProfiles) -ne 0) -and
-            (Test-OwaImPortInList ([string]$owaImRule.LocalPorts) $Port)) {
-            Out-OwaImField $Record 'result' 'allowed'
-            Out-OwaImField $Record 'rule' ([string]$owaImRule.Name)
-            return
+        if ($owaImRule.Enabled -and ([int]$owaImRule.Direction -eq 1) -and
+            (([int]$owaImRule.Protocol -eq 6) -or ([int]$owaImRule.Protocol -eq 256)) -and
+            (([int]$owaImRule.Profiles -band $owaImProfiles) -ne 0) -and (Test-OwaImPortInList ([string]$owaImRule.LocalPorts) $Port)) {
+            if ([int]$owaImRule.Action -eq 0) {
+                Out-OwaImField $Record 'result' 'blocked'
+                Out-OwaImField $Record 'rule' ([string]$owaImRule.Name)
+                return
+            }
+            if (($null -eq $owaImAllow) -and ([int]$owaImRule.Action -eq 1)) { $owaImAllow = $owaImRule }
         }
     }
-    Out-OwaImField $Record 'result' 'no_rule'
+    if ($null -eq $owaImAllow) { Out-OwaImField $Record 'result' 'no_rule'; return }
+    Out-OwaImField $Record 'result' 'allowed'
+    Out-OwaImField $Record 'rule' ([string]$owaImAllow.Name)
+    Out-OwaImField $Record 'remote_addresses' ([string]$owaImAllow.RemoteAddresses)
+    Out-OwaImField $Record 'program' ([string]$owaImAllow.ApplicationName)
 }

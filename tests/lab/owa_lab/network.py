@@ -47,8 +47,12 @@ def connect_back_rule() -> dict[str, Any]:
 
 
 def default_firewall() -> dict[str, Any]:
-    """A domain member's Windows Firewall: on in every profile, the domain profile current, the connect-back rule."""
-    return {"enabled": True, "current_profiles": DOMAIN_PROFILE, "rules": [
+    """A domain member's Windows Firewall: on in every profile, the domain profile current, the rules an Exchange 2010 CAS
+    has (some name their ports by keyword, as Exchange setup's RPC rules do) and the connect-back rule."""
+    return {"enabled": {"1": True, "2": True, "4": True}, "current_profiles": DOMAIN_PROFILE, "rules": [
+        {"Name": "MSExchangeRPC (RPC-EPMap)", "Direction": RULE_DIRECTION_IN, "Protocol": PROTOCOL_TCP,
+         "LocalPorts": "RPC-EPMap", "RemoteAddresses": "*", "Action": ACTION_ALLOW, "Enabled": True, "Profiles": ALL_PROFILES,
+         "ApplicationName": "%SystemRoot%\\system32\\svchost.exe"},
         {"Name": "Windows Remote Management (HTTP-In)", "Direction": RULE_DIRECTION_IN, "Protocol": PROTOCOL_TCP,
          "LocalPorts": "5985", "RemoteAddresses": "*", "Action": ACTION_ALLOW, "Enabled": True, "Profiles": ALL_PROFILES,
          "ApplicationName": "System"},
@@ -157,7 +161,9 @@ def _firewall_policy(session: Session) -> PSObject:
              if not (hidden and str(CONNECT_BACK_PORT) in str(rule.get("LocalPorts", "")).split(","))]
 
     def enabled(profile: Any) -> bool:
-        return bool(firewall["enabled"])
+        # INetFwPolicy2.FirewallEnabled is per profile (NET_FW_PROFILE_TYPE2: 1 domain, 2 private, 4 public).
+        state = firewall["enabled"]
+        return bool(state.get(str(int(to_number(profile))), False)) if isinstance(state, dict) else bool(state)
 
     return PSObject("System.__ComObject", {"CurrentProfileTypes": firewall["current_profiles"], "Rules": rules},
                     text="System.__ComObject", methods={"FirewallEnabled": enabled})

@@ -162,6 +162,8 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
                 host["exchange_installed"] = bool(settings["exchange_installed"])
             if "exchange_install_path_missing" in settings:
                 host["exchange_install_path_missing"] = bool(settings["exchange_install_path_missing"])
+            if "firewall" in settings:
+                host["firewall"] = settings["firewall"]
             if "installers" in settings:
                 host.setdefault("installers", {}).update(settings["installers"])
         done.append(f"server {name.upper()}: {sorted(settings)}")

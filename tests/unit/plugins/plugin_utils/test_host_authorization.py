@@ -57,3 +57,14 @@ def test_a_subject_without_common_name_is_refused() -> None:
 def test_without_a_certificate_the_given_name_stands_and_says_where_it_came_from() -> None:
     assert entry(None, "cas01.contoso.com", "owa_im_cas_fqdn", "CAS01")["from"] == "variable"
     assert entry(None, None, "owa_im_cas_fqdn", "CAS01")["name"] is None
+
+
+def test_a_wildcard_subject_is_no_host_authorization_name() -> None:
+    with pytest.raises(HostAuthorizationError, match="wildcard subject"):
+        entry(cert("CN=*.contoso.com", "*.contoso.com"), None, "owa_im_cas_fqdn", "CAS01")
+
+
+def test_what_the_server_sent_is_capped() -> None:
+    long_name = "a" * 60 + "." + "b" * 400 + ".com"
+    found = entry(cert("CN=" + long_name, long_name, *["x%d.contoso.com" % i for i in range(50)]), None, "owa_im_cas_fqdn", "CAS01")
+    assert len(found["subject"]) <= 300 and len(found["domains"]) == 20 and len(found["name"]) <= 256

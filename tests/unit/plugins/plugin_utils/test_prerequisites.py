@@ -20,7 +20,8 @@ def test_a_healthy_server_has_no_problem_and_its_facts_are_returned() -> None:
     state = network_state(records())
     assert state == {"pool_name": "ocspool.contoso.com", "pool_resolves": True, "pool_addresses": ["10.0.1.10"], "pool_port": 5061,
                      "pool_connection": "connected", "connect_back_port": 5075, "connect_back_firewall": "allowed",
-                     "connect_back_rule": "OCS connect-back", "errors": {}}
+                     "connect_back_rule": "OCS connect-back", "connect_back_remote_addresses": None, "connect_back_program": None,
+                     "errors": {}}
     assert network_problems(state, "CAS01", "owa_im_server_name", 3) == []
 
 
