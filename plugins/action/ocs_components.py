@@ -44,6 +44,12 @@ def _failure(records: Records) -> None:
         kind = "second_hop" if _ocs_components.is_unc(source) else "source_missing"
         raise ExchangeFailure(_ocs_components.source_missing_message(server, source, records.get("source", {}).get("error") or ""),
                               error_kind=kind)
+    if error.get("kind") == "untrusted_installer":
+        raise ExchangeFailure("%s: %s will not be run: %s. A package on the server's own disk runs with administrator rights, so "
+                              "it must belong to Administrators (or SYSTEM, or this account) and be writable by nobody else; a "
+                              "local user can create files under C:\\ and change them later. Remove it and let the role send or "
+                              "expand it again (owa_im_component_controller_source), or take it from a share."
+                              % (server, error.get("id") or "a package", _plain(error.get("message"))), error_kind="untrusted_installer")
     if error.get("kind") == "installer_timeout":
         raise ExchangeFailure("%s: %s had not finished after %s seconds and was stopped; a setup program that waits for a click "
                               "(an unknown switch, a wizard) never ends in a WinRM session. The components after it were not "
@@ -52,6 +58,11 @@ def _failure(records: Records) -> None:
         path = records.get("upload", {}).get("path") or "the file"
         raise ExchangeFailure("%s: sending %s from the controller failed (%s); nothing was installed from it."
                               % (server, path, error.get("message")), error_kind=error.get("kind"))
+
+
+def _plain(value: t.Any, limit: int = 300) -> str:
+    """A server's words on one line, cut."""
+    return " ".join(str(value or "").split())[:limit]
 
 
 def _sha1_of(path: str) -> t.Tuple[str, int]:

@@ -46,6 +46,17 @@ function Invoke-OwaImInstaller([string]$Record, [string]$Program, [string[]]$Arg
         exit 6
     }
 }
+function Assert-OwaImRunnable([string]$Path) {
+    # A package on this server's disk runs with an administrator's rights: only one that Administrators, SYSTEM or this
+    # account own and nobody else may write. Under C:\ a local user can create folders and files (the expand folder, a
+    # staging folder made before us), own them, and swap their content at any time. A share is its owner's to guard.
+    if ($Path.StartsWith('\\')) { return }
+    $owaImWhy = Get-OwaImUntrusted $Path
+    if ($owaImWhy -ne '') {
+        Out-OwaImError 'untrusted_installer' $owaImWhy $Path $null
+        exit 12
+    }
+}
 function Get-OwaImArguments([string]$Kind, [string]$Path, [string]$Log) {
     # The Visual C++ 2008 redistributable knows /q (quiet) and /qb (progress only); /norestart and /log are the 2010 and
     # later packages' switches, which the 2008 package answers with a message box. It takes no log file.
@@ -134,10 +145,17 @@ if ($HotfixMode -ne 'skip') {
         exit 9
     }
 }
+# Every package already on disk is judged before the first one runs, so that a refusal leaves nothing half done; each is
+# judged again right before it runs (those the expansion writes, once they exist).
+# Check mode too: a preview says what the real run would refuse.
+foreach ($owaImPath in @($owaImPaths.Values) + @($owaImPatchPaths.Values) + @($owaImMain)) {
+    if (($owaImPath -ne '') -and (Test-Path -LiteralPath $owaImPath -PathType Leaf)) { Assert-OwaImRunnable $owaImPath }
+}
 if ($owaImNeedFiles) {
     Out-OwaImField 'expand' 'package' $owaImMain
     if (-not $CheckMode) {
         $owaImLog = Join-Path $LogDirectory 'owa_im_expand_cwaowasspmain.log'
+        Assert-OwaImRunnable $owaImMain
         Invoke-OwaImInstaller 'expand' 'msiexec.exe' (Get-OwaImArguments 'msi' $owaImMain $owaImLog) $owaImLog $Expander
     }
     for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
@@ -157,6 +175,7 @@ for ($owaImI = 0; $owaImI -lt $ComponentFiles.Count; $owaImI++) {
     $owaImLog = Join-Path $LogDirectory ('owa_im_' + $ComponentNames[$owaImI] + '.log')
     $owaImProgram = 'msiexec.exe'
     if ($ComponentKinds[$owaImI] -eq 'exe') { $owaImProgram = $owaImPaths[$owaImI]; $owaImLog = '' }
+    Assert-OwaImRunnable $owaImPaths[$owaImI]
     Invoke-OwaImInstaller $owaImRecord $owaImProgram (Get-OwaImArguments $ComponentKinds[$owaImI] $owaImPaths[$owaImI] $owaImLog) $owaImLog $ComponentFiles[$owaImI]
 }
 # The hotfixes after every installer, in the order given: each patches one product, which is installed by now.
@@ -166,6 +185,7 @@ for ($owaImJ = 0; $owaImJ -lt $HotfixFiles.Count; $owaImJ++) {
     Out-OwaImField $owaImRecord 'source' $owaImPatchPaths[$owaImJ]
     if ($CheckMode) { continue }
     $owaImLog = Join-Path $LogDirectory ('owa_im_' + $HotfixNames[$owaImJ] + '.log')
+    Assert-OwaImRunnable $owaImPatchPaths[$owaImJ]
     Invoke-OwaImInstaller $owaImRecord 'msiexec.exe' (Get-OwaImArguments 'msp' $owaImPatchPaths[$owaImJ] $owaImLog) $owaImLog $HotfixFiles[$owaImJ]
 }
 if (-not $CheckMode) { Out-OwaImDetected 'after' (Get-OwaImProducts) }
