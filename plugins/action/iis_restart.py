@@ -44,9 +44,13 @@ def reset_moment(records: Records) -> str:
 def im_check(result: t.Dict[str, t.Any], events: t.Mapping[str, t.Any], server: str) -> None:
     """Add what OWA logged since the reset to ``result``; fail the server on an IM error."""
     result.update(im_events=events["events"], im_provider_loaded=events["provider_loaded"])
-    if events["im_errors"]:
-        raise ExchangeFailure(_owa_events.failure_message(server, events["im_errors"]), **result)
-    warnings = ["%s: %s" % (server, _owa_events.describe(event)) for event in events["im_warnings"]]
+    # The window starts with the reset, so the old worker's complaints while it was stopped fall in it too: those are
+    # warnings, not the new worker's failure.
+    errors = [e for e in events["im_errors"] if e["event_id"] not in _owa_events.SHUTDOWN_EVENTS]
+    if errors:
+        raise ExchangeFailure(_owa_events.failure_message(server, errors), **result)
+    shutdown = [e for e in events["im_errors"] if e["event_id"] in _owa_events.SHUTDOWN_EVENTS]
+    warnings = ["%s: %s" % (server, _owa_events.describe(event)) for event in list(events["im_warnings"]) + shutdown]
     if events["worker_started"] is None:
         # IIS starts OWA's worker at the first request: nothing asked OWA since the reset (no wait_url), so no worker has
         # loaded the provider or logged anything yet.

@@ -228,6 +228,10 @@ def query_facts(records: Records) -> t.Dict[str, t.Any]:
     }
 
 
+# Logged when IM shuts down (the old worker, as a reset stops it): after a reset they say nothing of the new worker.
+SHUTDOWN_EVENTS = frozenset((76, 77))
+
+
 def summary(events: t.Sequence[t.Mapping[str, t.Any]]) -> t.Dict[str, t.Any]:
     """Whether the provider loaded, and the IM errors and warnings among ``events``."""
     return {
