@@ -134,13 +134,21 @@ def test_constrained_delegation_reaches_the_directory_and_the_share_without_a_fo
     lab = start_lab(tmp_path_factory.mktemp("kcd-lab"), 2, "--auth", "kerberos", "--constrained-delegation", "kerberos-only")
     monkeypatch.setenv("KRB5_CONFIG", lab.realm_config())
     try:
-        pool = render(KERBEROS_EXAMPLE, lab, tmp_path / "inventory.yml", ansible_winrm_kerberos_delegation=False)
+        # Without a forwardable ticket to the CAS (MIT's default, and the lab realm's) the KDC refuses the CAS's
+        # S4U2Proxy request, as a Windows KDC does: the second hop fails as without delegation.
+        plain = render(KERBEROS_EXAMPLE, lab, tmp_path / "plain.yml", ansible_winrm_kerberos_delegation=False)
+        refused = plain.playbook(SITE, extra_vars=site_vars(tmp_path))
+        assert refused.returncode != 0 and "(the second hop)" in " ".join(refused.stdout.split()), refused.stdout[-3000:]
+        assert logons(lab) == {"kerberos"}
+        # kinit -f makes the ticket forwardable; nothing is forwarded (no delegation flag), the CAS asks for its own tickets.
+        pool = render(KERBEROS_EXAMPLE, lab, tmp_path / "inventory.yml", ansible_winrm_kerberos_delegation=False,
+                      ansible_winrm_kinit_args="-f")
         run = pool.playbook(SITE, extra_vars=site_vars(tmp_path))
         assert run.returncode == 0, run.stdout[-3000:]
         for server in ("CAS01", "CAS02"):
             assert lab.vdir(server)["InstantMessagingServerName"] == "ocspool.contoso.lab"
             assert installed_from_the_share(lab, server)
-        assert logons(lab) == {"kerberos"}
+        assert "kerberos-forwardable" in logons(lab) and "kerberos-delegated" not in logons(lab)
         # Nothing reusable was handed over, so no delegation warning.
         assert "can reuse against any server of the domain" not in " ".join((run.stdout + run.stderr).split())
     finally:

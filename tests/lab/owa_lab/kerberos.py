@@ -279,9 +279,9 @@ def service_name(service_class: str, host: str, domain: str) -> str:
 def may_delegate(store: Store, server: str, auth: str, service: str) -> bool:
     """Whether a session on ``server`` logged on with ``auth`` reaches ``service`` (``ldap/dc01.contoso.lab``) as its user.
 
-    A forwarded TGT (kerberos-delegated) and CredSSP's password reach any service; a Kerberos logon without one reaches
-    the services the computer may delegate to; NTLM (and Basic) only with protocol transition ("any authentication
-    protocol") and to those services.
+    A forwarded TGT (kerberos-delegated) and CredSSP's password reach any service; a Kerberos logon whose ticket to the
+    CAS is forwardable (the evidence S4U2Proxy needs) reaches the services the computer may delegate to; any other logon,
+    NTLM and Basic included, only with protocol transition ("any authentication protocol"), and to those services.
     """
     if auth in ("kerberos-delegated", "credssp"):
         return True
@@ -289,4 +289,4 @@ def may_delegate(store: Store, server: str, auth: str, service: str) -> bool:
     allowed = {s.lower() for s in record.get("msDS-AllowedToDelegateTo", [])}
     if service.lower() not in allowed:
         return False
-    return auth == "kerberos" or (auth in ("ntlm", "basic") and bool(record.get("TrustedToAuthForDelegation")))
+    return auth == "kerberos-forwardable" or bool(record.get("TrustedToAuthForDelegation"))

@@ -15,6 +15,7 @@ import os
 import socket
 import ssl
 import struct
+import sys
 import threading
 import time
 from typing import Any
@@ -50,8 +51,30 @@ def session_auth(scheme: str, context: Any) -> str:
     if scheme == "credssp":
         return "credssp"
     if context.negotiated_protocol == "kerberos":
-        return "kerberos-delegated" if context.context_attr & ContextReq.delegate else "kerberos"
+        if context.context_attr & ContextReq.delegate:
+            return "kerberos-delegated"
+        # Kerberos-only constrained delegation takes the user's ticket to this server as its evidence, and the KDC
+        # accepts only a forwardable one (MS-SFU 3.2.5.2.2): kinit -f, or forwardable = true in krb5.conf.
+        return "kerberos-forwardable" if _ticket_forwardable(context) else "kerberos"
     return "ntlm"
+
+
+# MIT's GSS_KRB5_GET_TKT_FLAGS_OID: the accepted ticket's flags, a krb5_flags in host byte order; TKT_FLG_FORWARDABLE.
+_TICKET_FLAGS_OID = "1.2.840.113554.1.2.2.5.1"
+_FORWARDABLE = 0x40000000
+
+
+def _ticket_forwardable(context: Any) -> bool:
+    import gssapi
+    import gssapi.raw
+    inner = getattr(context, "_context", None)
+    if inner is None:
+        return False
+    try:
+        buffers = gssapi.raw.inquire_sec_context_by_oid(inner, gssapi.OID.from_int_seq(_TICKET_FLAGS_OID))
+    except gssapi.exceptions.GSSError:
+        return False
+    return bool(buffers) and len(buffers[0]) >= 4 and bool(int.from_bytes(buffers[0][:4], sys.byteorder) & _FORWARDABLE)
 
 
 class CasServer:

@@ -75,7 +75,8 @@ def _check_directory_reachable(inv: Invocation) -> None:
     session = session_of(inv)
     faults = session.store.faults(session.server)
     ldap = kerberos.service_name("ldap", _dc(session), session.store.directory()["organisation"]["domain"])
-    if (session.auth == "kerberos" and not kerberos.may_delegate(session.store, session.server, "kerberos", ldap)) or (
+    if (session.auth in ("kerberos", "kerberos-forwardable") and not kerberos.may_delegate(session.store, session.server, session.auth,
+                                                                                            ldap)) or (
             faults.get("ad_unreachable_ntlm") and session.auth == "ntlm"):
         raise RuntimeError_(
             f"Active Directory operation failed on {_dc(session)}. This error is not retriable. Additional information: "
