@@ -140,8 +140,7 @@ def test_event_info_reports_a_log_it_cannot_read() -> None:
     assert result["failed"] and "Application log could not be read" in result["msg"] and "Access is denied" in result["msg"]
 
 
-def test_the_old_workers_shutdown_complaints_are_warnings_not_the_new_workers_failure(tmp_path: t.Any,
-                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_old_workers_shutdown_complaints_are_warnings(tmp_path: t.Any, monkeypatch: pytest.MonkeyPatch) -> None:
     result = restart(Connection(RESET, events(("77", "Error", "terminate failed"), ("112", "Information", "loaded"))), tmp_path, monkeypatch)
     assert not result.get("failed") and result["im_provider_loaded"] is True
     assert "event 77" in result["warnings"][0]
