@@ -92,14 +92,14 @@ class ActionModule(ExchangeActionBase):
                 raise ExchangeFailure(str(exc))
             host_authorization = {"name": None, "from": None, "certificate_thumbprint": None, "subject": None, "domains": [],
                                   "problem": str(exc)}
+        components = _ocs_components.component_states(records, "component") if params["include_components"] else []
         prerequisites = None
         if params["check_prerequisites"] and im_on:
             problems = _prerequisites.certificate_problems(chosen, name, params["allow_self_signed_certificate"],
                                                            named("allow_self_signed_certificate"))
             prerequisites = {"network": None, "problems": problems}
             if params["include_components"]:
-                states = _ocs_components.component_states(records, "component")
-                provider = any(s["name"] == "web_service_provider" and s["installed"] for s in states)
+                provider = any(s["name"] == "web_service_provider" and s["installed"] for s in components)
                 problems.extend(_prerequisites.provider_problems(records, provider, name))
             if check_network:
                 prerequisites["network"] = _prerequisites.network_state(records)
@@ -124,7 +124,7 @@ class ActionModule(ExchangeActionBase):
         result["restart_pending"] = result["restart_state"]["pending"]
         missing: t.List[str] = []
         if params["include_components"]:
-            result["components"] = _ocs_components.component_states(records, "component")
+            result["components"] = components
             # A hotfix the role was told to leave alone is not missing (it would send every run to the components step).
             missing = [state["name"] for state in result["components"]
                        if not state["installed"] and (params["include_hotfixes"] or "applies_to" not in state)]

@@ -7,6 +7,7 @@ import hashlib
 import os
 import typing as t
 
+from ansible_collections.exchange.owa_im.plugins.filter.plain_text import plain_text
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OCS_COMPONENTS_SPEC
 from ansible_collections.exchange.owa_im.plugins.plugin_utils import _ocs_components, _server_state
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
@@ -49,7 +50,7 @@ def _failure(records: Records) -> None:
                               "it must belong to Administrators (or SYSTEM, or this account) and be writable by nobody else; a "
                               "local user can create files under C:\\ and change them later. Remove it and let the role send or "
                               "expand it again (owa_im_component_controller_source), or take it from a share."
-                              % (server, error.get("id") or "a package", _plain(error.get("message"))), error_kind="untrusted_installer")
+                              % (server, error.get("id") or "a package", plain_text(error.get("message"), 300)), error_kind="untrusted_installer")
     if error.get("kind") == "installer_timeout":
         raise ExchangeFailure("%s: %s had not finished after %s seconds and was stopped; a setup program that waits for a click "
                               "(an unknown switch, a wizard) never ends in a WinRM session. The components after it were not "
@@ -58,11 +59,6 @@ def _failure(records: Records) -> None:
         path = records.get("upload", {}).get("path") or "the file"
         raise ExchangeFailure("%s: sending %s from the controller failed (%s); nothing was installed from it."
                               % (server, path, error.get("message")), error_kind=error.get("kind"))
-
-
-def _plain(value: t.Any, limit: int = 300) -> str:
-    """A server's words on one line, cut."""
-    return " ".join(str(value or "").split())[:limit]
 
 
 def _sha1_of(path: str) -> t.Tuple[str, int]:

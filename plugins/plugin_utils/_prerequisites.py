@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.exchange.owa_im.plugins.filter.plain_text import plain_text
+
 from ._records import Records
 
 
@@ -39,9 +41,7 @@ def network_state(records: Records) -> t.Dict[str, t.Any]:
 
 def _capped(value: t.Any, limit: int = 300) -> t.Optional[str]:
     """A server's text on one line, cut: it goes into messages and results."""
-    if value is None:
-        return None
-    return " ".join(str(value).split())[:limit]
+    return None if value is None else plain_text(value, limit)
 
 
 def _int(value: t.Any) -> t.Optional[int]:

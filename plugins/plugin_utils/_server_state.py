@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import typing as t
 
+from ansible_collections.exchange.owa_im.plugins.filter.plain_text import plain_text
 from ansible_collections.exchange.owa_im.plugins.plugin_utils import _owa_settings
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import RecordError, parse_records
 
@@ -55,7 +56,7 @@ def restart_state(records: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
 
 
 def _capped(value: t.Any, limit: int = 300) -> t.Optional[str]:
-    return None if value is None else str(value)[:limit]
+    return None if value is None else plain_text(value, limit)
 
 
 # Who may own the collection's files on a CAS: Administrators and SYSTEM (SDDL aliases and SIDs); the account that ran

@@ -179,6 +179,12 @@ def install(session: Session, path: str, log_path: str | None, quiet: bool) -> i
                 "verify that this is a valid Windows Installer package.")
         log.close(1620)
         return 1620
+    return _exclusively(session, log, quiet, package.display_name, lambda: _install(session, package, path, log))
+
+
+def _exclusively(session: Session, log: _Log, quiet: bool, product: str, work: Any) -> int:
+    """Windows Installer's common ground for an installation and a patch: no user interface over WinRM, and one
+    installation at a time on a server (1618)."""
     if not quiet:
         # Over WinRM there is no desktop to show a wizard on: it waits for a click that never comes.
         log.add("Note: an interactive user interface was requested in a non-interactive session.")
@@ -186,7 +192,7 @@ def install(session: Session, path: str, log_path: str | None, quiet: bool) -> i
         return 1603
     host = session.store.host(session.server)
     if float(host.get("msi_busy_until", 0)) > time.time():
-        log.add("Product: " + package.display_name + " -- Error 1618. Another installation is already in progress.")
+        log.add(f"Product: {product} -- Error 1618. Another installation is already in progress.")
         log.close(1618)
         return 1618
     seconds = float(session.store.lab().get("install_seconds", 0.05))
@@ -194,7 +200,7 @@ def install(session: Session, path: str, log_path: str | None, quiet: bool) -> i
         record["msi_busy_until"] = time.time() + seconds + 1
     try:
         time.sleep(seconds)
-        return _install(session, package, path, log)
+        return int(work())
     finally:
         with session.store.edit_host(session.server) as record:
             record["msi_busy_until"] = 0
@@ -282,24 +288,7 @@ def patch(session: Session, path: str, log_path: str | None, quiet: bool) -> int
         log.close(code)
         session.store.log(session.server, "patch", package=None if package is None else package.key, file=path, exit_code=code)
         return code
-    if not quiet:
-        log.add("Note: an interactive user interface was requested in a non-interactive session.")
-        log.close(1603)
-        return 1603
-    host = session.store.host(session.server)
-    if float(host.get("msi_busy_until", 0)) > time.time():
-        log.add(f"Product: {PACKAGES[package.patches].display_name} -- Error 1618. Another installation is already in progress.")
-        log.close(1618)
-        return 1618
-    seconds = float(session.store.lab().get("install_seconds", 0.05))
-    with session.store.edit_host(session.server) as record:
-        record["msi_busy_until"] = time.time() + seconds + 1
-    try:
-        time.sleep(seconds)
-        return _patch(session, package, path, log)
-    finally:
-        with session.store.edit_host(session.server) as record:
-            record["msi_busy_until"] = 0
+    return _exclusively(session, log, quiet, PACKAGES[package.patches].display_name, lambda: _patch(session, package, path, log))
 
 
 def _patch(session: Session, package: Package, path: str, log: _Log) -> int:

@@ -197,4 +197,4 @@ def test_a_file_someone_else_owns_is_refused_for_that_before_its_folder() -> Non
 
 def test_a_refused_marker_is_reported_and_capped() -> None:
     state = _server_state.restart_state({"restart_state": {"pending": False}, "state_folder": {"marker_refused": "x" * 1000}})
-    assert state["marker_refused"] == "x" * 300 and _server_state.restart_state({})["marker_refused"] is None
+    assert state["marker_refused"] == "x" * 300 + "…" and _server_state.restart_state({})["marker_refused"] is None
