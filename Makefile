@@ -15,7 +15,7 @@ LAB_STATE := .owa-lab/demo
 TEST_DEBS := $(shell awk '!/^\#/ && /\[([^]]* )?test[] ]/ && !/platform:rpm/ {print $$1}' bindep.txt)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv system-packages collection sanity-tree demo test bench lint ruff ansible-lint sanity units integration molecule clean
+.PHONY: venv system-packages collection sanity-tree demo test bench lint ruff ansible-lint sanity units integration molecule fuzz clean
 
 $(VENV)/bin/owa-lab: requirements.txt tests/requirements.txt tests/lab/pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,12 @@ units: sanity-tree
 
 integration: venv collection
 	PYTHONPATH=$(COLLECTIONS) pytest -q -n 2 tests/lab/tests tests/integration
+
+# Fresh random examples for the property tests (the lab's engine against random scripts, quoting, reliability), many
+# more than make test draws; not part of make test, whose examples are derandomised so that CI judges the code.
+fuzz: venv collection
+	OWA_IM_HYPOTHESIS_PROFILE=fuzz PYTHONPATH=$(COLLECTIONS) pytest -q -n 2 -p no:cacheprovider \
+	  tests/lab/tests/test_engine_fidelity.py tests/unit/plugins/plugin_utils/test_powershell_scripts.py
 
 molecule: venv collection
 	cd roles/cas && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) molecule test --all

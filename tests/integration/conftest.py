@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from owa_lab.testing import LabClient, start
+from owa_lab.testing import LabClient, load_hypothesis_profile, start
 
 ROOT = Path(__file__).resolve().parents[2]
+load_hypothesis_profile()
 
 
 class Lab(LabClient):

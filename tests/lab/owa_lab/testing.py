@@ -4,6 +4,7 @@ collection's integration tests (which add ways to run plays)."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -93,6 +94,18 @@ class LabClient:
 
     def password(self) -> str:
         return yaml.safe_load(self.inventory.read_text())["all"]["children"]["cas_servers"]["vars"]["ansible_password"]
+
+
+def load_hypothesis_profile() -> None:
+    """Derandomised property tests unless OWA_IM_HYPOTHESIS_PROFILE=fuzz (make fuzz).
+
+    make test must pass or fail on the code, not on the draw: Hypothesis's own "ci" profile runs the same examples on
+    every machine and xdist worker. "fuzz" draws fresh and many more; what it finds becomes an @example or a fix.
+    """
+    from hypothesis import settings  # only the test suites need it, not the lab itself
+
+    settings.register_profile("fuzz", derandomize=False, max_examples=5000, print_blob=True)
+    settings.load_profile(os.environ.get("OWA_IM_HYPOTHESIS_PROFILE", "ci"))
 
 
 def start(state: Path, servers: int = 3, *extra: str) -> LabClient:

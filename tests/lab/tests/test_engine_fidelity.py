@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from owa_lab.powershell.builtins import core_cmdlets
@@ -88,8 +88,9 @@ _scripts = st.lists(_statement(_expressions), min_size=1, max_size=4).map(
     lambda statements: "$x = 1; $y = 0; $h = @{a=1; b='two'}\n" + "\n".join(statements))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=max(300, settings.default.max_examples), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_scripts, st.sampled_from([2.0, 5.1]))
+@example("1 -split @()", 2.0)   # found by make fuzz: an empty right operand
 def test_random_scripts_never_fail_inside_the_lab(script: str, version: float) -> None:
     engine = _engine(version)
     try:

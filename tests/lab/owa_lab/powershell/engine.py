@@ -1661,6 +1661,10 @@ class Engine:
     def split(self, left: Any, right: Any, case_sensitive: bool) -> list[str]:
         """-split (about_Split): a regular expression, an optional maximum number of substrings, and SimpleMatch."""
         parts = list(right) if isinstance(right, list) else [right]
+        if not parts:
+            # The delimiter is always required (ParserOps.SplitOperator); .NET formats the empty object[] by its type.
+            raise RuntimeError_("Bad argument to operator '-split': System.Object[].", error_id="BadOperatorArgument",
+                                category="InvalidOperation")
         pattern, limit, options = to_string(parts[0]), int(to_number(parts[1])) if len(parts) > 1 else 0, parts[2:] if len(parts) > 2 else []
         if isinstance(parts[0], ScriptBlock):
             raise self.lab_gap("a script block as the delimiter of -split")
