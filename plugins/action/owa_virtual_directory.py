@@ -9,7 +9,7 @@ import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_SPEC
 from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _controller_files, _owa_settings, _server_state
-from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
+from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure, settled_settings
 
 
 def open_backup(directory: str, host: str) -> t.Tuple[str, t.IO[str]]:
@@ -102,20 +102,8 @@ class ActionModule(ExchangeActionBase):
         server = dict(records.get("server", {}))
         server_now = _certificates.parse_time(server.pop("now", None))
         changes = {prop: desired[prop] for prop in records.get("change", {})}
-        # Python's comparison must agree with the remote one, or something is off.
-        expected = _owa_settings.differences(before_raw, desired)
-        if set(expected) != set(changes):
-            raise ExchangeFailure("the server and the module disagree on what differs (%s vs %s); nothing further was done"
-                                  % (sorted(changes), sorted(expected)))
-        if check_mode:
-            after_raw = dict(before_raw)
-            after_raw.update(changes)
-        else:
-            after_raw = records.get("after", {})
-            still = _owa_settings.differences(after_raw, desired)
-            if still:
-                raise ExchangeFailure("Exchange accepted the change but reading it back shows %s still differ on %s"
-                                      % (", ".join(sorted(still)), server.get("name")), set_parameters=changes)
+        after_raw = settled_settings(before_raw, records.get("after", {}), changes, desired, check_mode, _owa_settings.differences,
+                                     "the virtual directory on %s" % server.get("name"))
         before = _owa_settings.as_options(before_raw)
         after = _owa_settings.as_options(after_raw)
         result: t.Dict[str, t.Any] = {

@@ -101,3 +101,23 @@ OWA_IM_EVENT_INFO_SPEC = {
     "max_events": {"type": "int", "default": 50},
     "query": {"type": "str"},
 }
+
+OWA_MAILBOX_POLICY_SPEC = {
+    "name": {"type": "str", "required": True, "aliases": ["identity"]},
+    "instant_messaging_enabled": {"type": "bool"},
+    "instant_messaging_type": {"type": "str"},
+    "change_id": {"type": "str"},
+}
+
+SETTING_OVERRIDE_SPEC = {
+    "name": {"type": "str", "required": True},
+    "component": {"type": "str", "default": "OwaServer"},
+    "section": {"type": "str", "default": "IMSettings"},
+    "parameters": {"type": "dict"},
+    "reason": {"type": "str", "default": "OWA instant messaging (exchange.owa_im)"},
+    "server": {"type": "list", "elements": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "replace_others": {"type": "bool", "default": True},
+    "refresh": {"type": "str", "choices": ["changed", "always", "never"], "default": "changed"},
+    "change_id": {"type": "str"},
+}

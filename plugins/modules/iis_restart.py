@@ -170,6 +170,10 @@ restart_state:
     last_change_marker:
       description: The time the collection last recorded before a change; null when it never changed this server.
       type: str
+    setting_override_changed:
+      description: Exchange 2016 and later, the newest C(WhenChanged) of the C(OwaServer)/C(IMSettings) setting overrides that
+        apply to this server; null elsewhere.
+      type: str
 owa:
   description: How OWA answered after the restart.
   returned: when O(wait_url) was asked

@@ -27,6 +27,30 @@ class ExchangeFailure(Exception):
         self.result = result
 
 
+def settled_settings(before: t.Mapping[str, t.Any], after: t.Mapping[str, t.Any], changes: t.Mapping[str, t.Any],
+                     desired: t.Mapping[str, t.Any], check_mode: bool,
+                     differences: t.Callable[[t.Mapping[str, t.Any], t.Mapping[str, t.Any]], t.Mapping[str, t.Any]],
+                     what: str) -> t.Dict[str, t.Any]:
+    """The settings after a change the server decided and made: predicted in check mode, else as read back.
+
+    The server compares in PowerShell and the controller in Python; when they disagree, or the read-back still differs
+    from what was asked, something is off and the task fails rather than report a change it cannot vouch for.
+    """
+    expected = differences(before, desired)
+    if set(expected) != set(changes):
+        raise ExchangeFailure("the server and the module disagree on what differs (%s vs %s); nothing further was done"
+                              % (sorted(changes), sorted(expected)))
+    if check_mode:
+        predicted = dict(before)
+        predicted.update(changes)
+        return predicted
+    still = differences(after, desired)
+    if still:
+        raise ExchangeFailure("Exchange accepted the change but reading %s back shows %s still differ" % (what, ", ".join(sorted(still))),
+                              set_parameters=dict(changes))
+    return dict(after)
+
+
 class ExchangeActionBase(ActionBase):
     """Runs on the controller; each module call is one PowerShell process on the CAS, through the host's connection."""
 

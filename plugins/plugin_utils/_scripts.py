@@ -34,6 +34,8 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "server_restart": ("OwaImRecords",),
     "exchange_ready": ("OwaImRecords", "OwaImExchange"),
     "owa_im_events": ("OwaImRecords", "OwaImServerState"),
+    "owa_mailbox_policy": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
+    "setting_override": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
 }
 
 # Every script above can reach an Exchange 2010 server, whose Windows PowerShell is 2.0: the PowerShell version

@@ -44,12 +44,14 @@ def restart_state(records: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
     """The ``restart_state`` record: whether OWA owes a restart, and the server's facts it was decided from."""
     state = records.get("restart_state") or {}
     folder = records.get("state_folder") or {}
-    changed = [ticks_to_iso(state.get(name)) for name in ("directory_changed", "marker")]
+    changed = [ticks_to_iso(state.get(name)) for name in ("directory_changed", "marker", "settings_changed")]
     return {
         "pending": bool(state.get("pending")),
         "worker_started": ticks_to_iso(state.get("worker_started")),
         "virtual_directory_changed": changed[0],
         "last_change_marker": changed[1],
+        # Exchange 2016 and later: the newest change of the IM setting overrides that apply to this server.
+        "setting_override_changed": changed[2],
         # A marker another account owns or may write is ignored (the server says whose), and so is not a fact here.
         "marker_refused": _capped(folder.get("marker_refused")),
     }
@@ -232,7 +234,7 @@ def state_failure(records: t.Mapping[str, t.Any]) -> t.Optional[str]:
     error = records.get("error") or {}
     server = (records.get("server") or {}).get("name") or "the server"
     if error.get("kind") == "backup_failed":
-        return ("%s: the backup of the settings this change replaces could not be written under %%ProgramData%%\\exchange.owa_im\\backups "
+        return ("%s: the backup of the settings this change replaces could not be written under %%ProgramData%%\\exchange.owa_im "
                 "(Windows said: %s); nothing was changed. Free the disk or fix the folder's permissions, then run again."
                 % (server, str(error.get("message") or "no reason")[:500]))
     if error.get("kind") == "marker_failed":

@@ -75,3 +75,19 @@ function Test-OwaImNotFound($ErrorRecord) {
     return (($ErrorRecord.Exception.GetType().FullName -like '*ManagementObjectNotFoundException') -or
             ($owaImText -match 'was not found|couldn''t be found|could not be found'))
 }
+function Get-OwaImSettingOverrideTicks {
+    # Exchange 2016 and later: the newest WhenChanged (local ticks) of the OwaServer/IMSettings setting overrides that
+    # apply to this server (the organisation's, or one naming this server); 0 where there is none or no such cmdlet.
+    if ($null -eq (Get-Command Get-SettingOverride -ErrorAction SilentlyContinue)) { return [long]0 }
+    $owaImNewest = [long]0
+    foreach ($owaImOverride in @(Get-SettingOverride)) {
+        if (([string]$owaImOverride.Component -ne 'OwaServer') -or ([string]$owaImOverride.Section -ne 'IMSettings')) { continue }
+        $owaImServers = @(@($owaImOverride.Server) | Where-Object { [string]$_ -ne '' } | ForEach-Object { [string]$_ })
+        if (($owaImServers.Count -gt 0) -and -not ($owaImServers -contains $env:COMPUTERNAME)) { continue }
+        if ($null -ne $owaImOverride.WhenChanged) {
+            $owaImTicks = [long]([DateTime]$owaImOverride.WhenChanged).Ticks
+            if ($owaImTicks -gt $owaImNewest) { $owaImNewest = $owaImTicks }
+        }
+    }
+    return $owaImNewest
+}

@@ -114,14 +114,15 @@ function Write-OwaImNewFile([string]$Path, [string[]]$Lines) {
     try { $owaImStream.Write($owaImBytes, 0, $owaImBytes.Length) }
     finally { $owaImStream.Close() }
 }
-function Write-OwaImBackup([string]$InventoryHost, [string]$Run, $Directory, [string[]]$Properties) {
+function Write-OwaImBackup([string]$InventoryHost, [string]$Run, $Directory, [string[]]$Properties, [string]$Folder = 'backups') {
     # The replaced settings as the same records the controller parses (PowerShell 2.0 has no ConvertTo-Json), in a file
-    # named <server>-<UTC time to 100 ns>Z.owaim. Any failure ends the script before the change: exit 10.
+    # named <server>-<UTC time to 100 ns>Z.owaim. Any failure ends the script before the change: exit 10. Virtual
+    # directories go to 'backups' (what rollback restores), mailbox policies to a folder of their own.
     try {
         $owaImNow = [DateTime]::UtcNow
         $owaImName = $env:COMPUTERNAME + '-' + $owaImNow.ToString('yyyyMMddTHHmmss') +
             ([string]($owaImNow.Ticks % 10000000)).PadLeft(7, '0') + 'Z.owaim'
-        $owaImPath = Join-Path (Get-OwaImStateFolder 'backups') $owaImName
+        $owaImPath = Join-Path (Get-OwaImStateFolder $Folder) $owaImName
         $owaImLines = @(
             Out-OwaImField 'backup' 'format' '1'
             Out-OwaImField 'backup' 'host' $InventoryHost
@@ -177,20 +178,23 @@ function Get-OwaImWorkerStartTicks {
     }
     return $owaImEarliest
 }
-function Get-OwaImRestartState($Directory) {
+function Get-OwaImRestartState($Directory, [long]$SettingsChanged = 0) {
     # OWA owes a restart when its worker started before the last change it reads at start: the virtual directory's
-    # WhenChanged (any writer, by hand included) or the marker this collection writes before a change.
-    $owaImState = @{ 'worker_started' = (Get-OwaImWorkerStartTicks); 'directory_changed' = [long]0; 'marker' = (Get-OwaImMarkerTicks) }
+    # WhenChanged (any writer, by hand included), on 2016 and later the newest WhenChanged of the IM setting overrides
+    # that apply to this server ($SettingsChanged), or the marker this collection writes before a change.
+    $owaImState = @{ 'worker_started' = (Get-OwaImWorkerStartTicks); 'directory_changed' = [long]0; 'marker' = (Get-OwaImMarkerTicks);
+                     'settings_changed' = $SettingsChanged }
     if (($null -ne $Directory) -and ($null -ne $Directory.WhenChanged)) {
         $owaImState['directory_changed'] = [long]([DateTime]$Directory.WhenChanged).Ticks
     }
     $owaImLatest = $owaImState['directory_changed']
     if ($owaImState['marker'] -gt $owaImLatest) { $owaImLatest = $owaImState['marker'] }
+    if ($SettingsChanged -gt $owaImLatest) { $owaImLatest = $SettingsChanged }
     $owaImState['pending'] = ($owaImState['worker_started'] -ne 0) -and ($owaImState['worker_started'] -lt $owaImLatest)
     return $owaImState
 }
 function Out-OwaImRestartState($State) {
-    foreach ($owaImName in @('worker_started', 'directory_changed', 'marker')) {
+    foreach ($owaImName in @('worker_started', 'directory_changed', 'marker', 'settings_changed')) {
         Out-OwaImField 'restart_state' $owaImName ([string]$State[$owaImName])
     }
     Out-OwaImField 'restart_state' 'pending' ([bool]$State['pending'])

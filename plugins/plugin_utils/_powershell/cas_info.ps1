@@ -21,7 +21,7 @@ Out-OwaImField 'server' 'powershell' ([string]$PSVersionTable.PSVersion)
 $owaImFound = @(Get-OwaImVirtualDirectories $Identity)
 Assert-OwaImOneDirectory $owaImFound
 Out-OwaImObject 'before' $owaImFound[0] $SettingProperties
-Out-OwaImRestartState (Get-OwaImRestartState $owaImFound[0])
+Out-OwaImRestartState (Get-OwaImRestartState $owaImFound[0] (Get-OwaImSettingOverrideTicks))
 $owaImCertificates = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)
 Out-OwaImList 'cert' $owaImCertificates $CertificateProperties
 $owaImIis = Select-OwaImIisCertificate $owaImCertificates

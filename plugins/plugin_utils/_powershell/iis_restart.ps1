@@ -13,7 +13,7 @@ if ($WhenPending) {
     Out-OwaImExchangeServer
     $owaImFound = @(Get-OwaImVirtualDirectories $Identity)
     Assert-OwaImOneDirectory $owaImFound
-    $owaImState = Get-OwaImRestartState $owaImFound[0]
+    $owaImState = Get-OwaImRestartState $owaImFound[0] (Get-OwaImSettingOverrideTicks)
     Out-OwaImRestartState $owaImState
     if ($CheckMode -or -not $owaImState['pending']) { exit 0 }
 }

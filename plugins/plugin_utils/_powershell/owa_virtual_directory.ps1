@@ -69,7 +69,7 @@ foreach ($owaImName in @($owaImDesired.Keys)) {
 }
 foreach ($owaImKey in $owaImChanges.Keys) { Out-OwaImField 'change' $owaImKey $owaImChanges[$owaImKey] }
 if ($CheckMode) {
-    Out-OwaImRestartState (Get-OwaImRestartState $owaImVd)
+    Out-OwaImRestartState (Get-OwaImRestartState $owaImVd (Get-OwaImSettingOverrideTicks))
     exit 0
 }
 if ($owaImChanges.Count -gt 0) {
@@ -80,4 +80,4 @@ if ($owaImChanges.Count -gt 0) {
     $owaImVd = Get-OwaVirtualDirectory -Identity ([string]$owaImVd.Identity) @owaImVdirArguments
 }
 Out-OwaImObject 'after' $owaImVd $SettingProperties
-Out-OwaImRestartState (Get-OwaImRestartState $owaImVd)
+Out-OwaImRestartState (Get-OwaImRestartState $owaImVd (Get-OwaImSettingOverrideTicks))

@@ -23,6 +23,6 @@ else { $owaImDirectories = @(Get-OwaVirtualDirectory -Server $env:COMPUTERNAME @
 Out-OwaImList 'vdir' $owaImDirectories $DirectoryProperties
 # Whether OWA on this server owes a restart, judged against this server's own directory.
 $owaImOwn = @(Get-OwaVirtualDirectory -Identity ($env:COMPUTERNAME + '\owa (Default Web Site)') @owaImVdirArguments -ErrorAction SilentlyContinue)
-if ($owaImOwn.Count -eq 1) { Out-OwaImRestartState (Get-OwaImRestartState $owaImOwn[0]) }
+if ($owaImOwn.Count -eq 1) { Out-OwaImRestartState (Get-OwaImRestartState $owaImOwn[0] (Get-OwaImSettingOverrideTicks)) }
 if ($IncludeCertificates) { Out-OwaImList 'cert' @(Get-ExchangeCertificate -Server $env:COMPUTERNAME) $CertificateProperties }
 if ($IncludeMailboxPolicies) { Out-OwaImList 'policy' @(Get-OwaMailboxPolicy) $PolicyProperties }
