@@ -17,17 +17,78 @@ def iis_available(session: Session) -> bool:
     return time.time() >= float(host.get("iis_down_until", 0))
 
 
-def _out_of_service(session: Session, kind: str, seconds: float, pools: tuple[str, ...] | None = None) -> None:
+# The services an IIS reset stops and starts again (iisreset's "Internet services"); a Restart-Service W3SVC stops
+# W3SVC alone, and an application pool recycle stops no service at all.
+IIS_RESET_SERVICES = ("IISADMIN", "WAS", "W3SVC")
+# iis_down_until while W3SVC stays stopped (Stop-Service W3SVC) until someone starts it: a time no test reaches.
+IIS_STOPPED_UNTIL = 1e12
+
+
+def _take_down(session: Session, kind: str, until: float, pools: tuple[str, ...] | None, services: tuple[str, ...],
+               via: str | None, seconds: float | None) -> float:
+    """IIS stops answering (HTTP.sys answers 503) and the pools' worker processes end; returns when that began."""
     start = time.time()
     with session.store.edit_host(session.server) as host:
-        host["iis_down_until"] = start + seconds
+        host["iis_down_until"] = until
+        host["iis_stopped_services"] = list(services)
+        host["iis_down_since"] = start
     owa_web.stop_workers(session.store, session.server, pools)
-    session.store.log(session.server, f"{kind}-start", seconds=seconds)
-    time.sleep(seconds)
+    details: dict[str, Any] = {"seconds": seconds}
+    if via:
+        details["via"] = via
+    session.store.log(session.server, f"{kind}-start", **details)
+    return start
+
+
+def _bring_back(session: Session, kind: str, start: float, via: str | None) -> None:
     with session.store.edit_host(session.server) as host:
         host["iis_down_until"] = 0
+        host["iis_stopped_services"] = []
+        host.pop("iis_down_since", None)
         host.setdefault("iis_history", []).append({"kind": kind, "start": start, "end": time.time()})
-    session.store.log(session.server, f"{kind}-end", started=start, seconds=time.time() - start)
+    details: dict[str, Any] = {"via": via} if via else {}
+    session.store.log(session.server, f"{kind}-end", started=start, seconds=time.time() - start, **details)
+
+
+def _out_of_service(session: Session, kind: str, seconds: float, pools: tuple[str, ...] | None = None,
+                    services: tuple[str, ...] = IIS_RESET_SERVICES, via: str | None = None) -> None:
+    """A reset or recycle window: down for ``seconds`` (the lab's stand-in for the time services take to stop and
+    start), then back. Every way of restarting IIS goes through here, so all are logged and recorded alike."""
+    start = _take_down(session, kind, time.time() + seconds, pools, services, via, seconds)
+    time.sleep(seconds)
+    _bring_back(session, kind, start, via)
+
+
+def reset_seconds(session: Session) -> float:
+    return float(session.store.lab().get("iis_reset_seconds", 1.0))
+
+
+def service_stopped(session: Session, name: str) -> bool:
+    """Whether an IIS service (W3SVC, WAS, IISADMIN) is stopped now: inside a reset window that stopped it, or since
+    a Stop-Service W3SVC."""
+    host = session.store.host(session.server)
+    return not iis_available(session) and name.upper() in (s.upper() for s in host.get("iis_stopped_services", []))
+
+
+def restart_w3svc(session: Session) -> None:
+    """Restart-Service W3SVC: the reset window, for W3SVC alone. Stopping W3SVC ends the worker processes of the pools
+    it serves (all of the lab's), as iisreset does; it is logged as a reset (iis-reset-start/-end) naming the command."""
+    if service_stopped(session, "W3SVC"):
+        start_w3svc(session, "Restart-Service W3SVC")
+        return
+    _out_of_service(session, "iis-reset", reset_seconds(session), services=("W3SVC",), via="Restart-Service W3SVC")
+
+
+def stop_w3svc(session: Session) -> None:
+    """Stop-Service W3SVC: IIS stays out of service until W3SVC is started again."""
+    if not service_stopped(session, "W3SVC"):
+        _take_down(session, "iis-reset", IIS_STOPPED_UNTIL, None, ("W3SVC",), "Stop-Service W3SVC", None)
+
+
+def start_w3svc(session: Session, via: str = "Start-Service W3SVC") -> None:
+    if service_stopped(session, "W3SVC"):
+        host = session.store.host(session.server)
+        _bring_back(session, "iis-reset", float(host.get("iis_down_since", time.time())), via)
 
 
 def iisreset(session: Session, words: list[str]) -> tuple[int, list[str]]:
@@ -38,9 +99,61 @@ def iisreset(session: Session, words: list[str]) -> tuple[int, list[str]]:
     if "/status" in flags:
         state = "Running" if iis_available(session) else "Stopped"
         return 0, ["Status for World Wide Web Publishing Service ( W3SVC ) : " + state]
-    window = float(session.store.lab().get("iis_reset_seconds", 1.0))
-    _out_of_service(session, "iis-reset", window)
+    _out_of_service(session, "iis-reset", reset_seconds(session))
     return 0, list(IIS_RESET_STOP)
+
+
+def _pool_not_found(name: str) -> tuple[int, list[str]]:
+    # appcmd's answer for an identifier it does not know, with ERROR_NOT_FOUND (1168) as its exit code.
+    return 1168, [f'ERROR ( message:Cannot find APPPOOL object with identifier "{name}". )']
+
+
+def _known_pool(name: str) -> str | None:
+    return next((p for p in owa_web.POOLS if p.lower() == name.lower()), None)
+
+
+def pool_state(session: Session) -> str:
+    """An application pool's state as appcmd lists it. A recycle leaves the pool Started (a new worker takes over);
+    while W3SVC is stopped the lab lists every pool as Stopped (its reading: no source says what IIS 7.5 shows then)."""
+    return "Stopped" if service_stopped(session, "W3SVC") else "Started"
+
+
+def _list_apppools(session: Session, words: list[str]) -> tuple[int, list[str]]:
+    """appcmd list apppool[s] [<name> | /apppool.name:<name>] [/name:<name>] [/state:<state>]: one line per pool, in
+    IIS 7.5's text format, APPPOOL "<name>" (MgdVersion:v2.0,MgdMode:Integrated,state:Started) (Microsoft, "Getting
+    Started with AppCmd.exe"). Exchange 2010's pools run .NET 2.0 in integrated mode; 2013 and later run .NET 4."""
+    identifier: str | None = None
+    filters: dict[str, str] = {}
+    for word in words:
+        if not word.startswith("/"):
+            if identifier is not None:
+                return 1, [f"owa-lab does not emulate appcmd with these arguments: {' '.join(words)}"]
+            identifier = word.strip('"')
+            continue
+        key, _sep, value = word[1:].partition(":")
+        if key.lower() == "apppool.name":
+            identifier = value.strip('"')
+        elif key.lower() in ("name", "state"):
+            filters[key.lower()] = value.strip('"')
+        else:
+            return 1, [f"owa-lab does not emulate appcmd list apppool /{key} (it reads an identifier, /name and /state)"]
+    if identifier is not None and _known_pool(identifier) is None:
+        return _pool_not_found(identifier)
+    version = "v2.0" if session.version.ps_version < 3 else "v4.0"
+    state = pool_state(session)
+    lines = []
+    for pool in owa_web.POOLS:
+        if identifier is not None and pool.lower() != identifier.lower():
+            continue
+        if "name" in filters and pool.lower() != filters["name"].lower():
+            continue
+        if "state" in filters and state.lower() != filters["state"].lower():
+            continue
+        lines.append(f'APPPOOL "{pool}" (MgdVersion:{version},MgdMode:Integrated,state:{state})')
+    if not lines:
+        # What appcmd prints, and which exit code it gives, when a query matches nothing is not documented.
+        return 1, ["owa-lab does not emulate what appcmd answers when a query matches no application pool"]
+    return 0, lines
 
 
 def appcmd(session: Session, words: list[str]) -> tuple[int, list[str]]:
@@ -48,11 +161,16 @@ def appcmd(session: Session, words: list[str]) -> tuple[int, list[str]]:
     if len(lowered) >= 2 and lowered[0] == "recycle" and lowered[1] == "apppool":
         name = next((w.split(":", 1)[1] for w in words[2:] if w.lower().startswith("/apppool.name:")), words[2] if len(words) > 2 else "")
         name = name.strip('"')
-        if name.lower() != "msexchangeowaapppool" and name.lower() not in ("defaultapppool", "msexchangeecpapppool"):
-            return 1168, [f'ERROR ( message:Cannot find APPPOOL object with identifier "{name}". )']
+        pool = _known_pool(name)
+        if pool is None:
+            return _pool_not_found(name)
         window = float(session.store.lab().get("app_pool_recycle_seconds", 0.2))
-        _out_of_service(session, "apppool-recycle", window, (name,))
+        _out_of_service(session, "apppool-recycle", window, (pool,), services=())
         return 0, [f'"{name}" successfully recycled']
+    if len(lowered) >= 2 and lowered[0] == "list" and lowered[1] in ("apppool", "apppools"):
+        return _list_apppools(session, words[2:])
+    if lowered and lowered[0] == "list":
+        return 1, [f"owa-lab does not emulate appcmd list {' '.join(words[1:2])} (it lists application pools only)"]
     return 1, ["ERROR ( message:Unknown command. )"]
 
 

@@ -8,10 +8,10 @@ import re
 import time
 from typing import Any
 
-from . import files, owa_web
+from . import files, owa_web, windows
 from .exchange.cmdlets import Session, session_of
 from .installers import NeverExits, hung_seconds
-from .powershell.engine import Cmdlet, Invocation, Param
+from .powershell.engine import Cmdlet, Invocation, LabGap, Param
 from .powershell.values import PSEnum, PSObject, RuntimeError_, is_true, to_list, to_number, to_string
 from .windows import APPLICATION_LOG, ENTRY_TYPES, boot_time, event_records, find_program
 
@@ -487,6 +487,231 @@ def get_event_log(inv: Invocation) -> list[Any]:
     return found
 
 
+# ----- Windows services: Get-Service, Restart-Service, Stop-Service, Start-Service --------------------------------------
+# The services of a lab CAS, by service name: display name, the Exchange roles that install it (None: every server) and
+# whether it starts automatically (a Manual one is Stopped after setup). Exchange 2010's, with their roles, are those
+# of the Exchange 2010 Security Guide's services table; 2013 and later servers get the few of the "Overview of Exchange
+# services" list the lab needs. Windows' own services are only those around this job: IIS (IISADMIN, WAS, W3SVC) and
+# WinRM. A real server has many more, which the lab does not emulate: a name outside this list is answered as Windows
+# answers a service that does not exist.
+_SERVICES_2010: tuple[tuple[str, str, frozenset[str] | None, bool], ...] = (
+    ("MSExchangeAB", "Microsoft Exchange Address Book", frozenset({"ClientAccess"}), True),
+    ("MSExchangeADTopology", "Microsoft Exchange Active Directory Topology", None, True),
+    ("MSExchangeAntispamUpdate", "Microsoft Exchange Anti-spam Update", frozenset({"HubTransport"}), True),
+    ("MSExchangeEdgeSync", "Microsoft Exchange EdgeSync", frozenset({"HubTransport"}), True),
+    ("MSExchangeFBA", "Microsoft Exchange Forms-Based Authentication service", frozenset({"ClientAccess"}), True),
+    ("MSExchangeFDS", "Microsoft Exchange File Distribution", frozenset({"ClientAccess", "UnifiedMessaging"}), True),
+    ("MSExchangeImap4", "Microsoft Exchange IMAP4", frozenset({"ClientAccess"}), False),
+    ("MSExchangeIS", "Microsoft Exchange Information Store", frozenset({"Mailbox"}), True),
+    ("MSExchangeMailboxAssistants", "Microsoft Exchange Mailbox Assistants", frozenset({"Mailbox"}), True),
+    ("MSExchangeMailboxReplication", "Microsoft Exchange Mailbox Replication", frozenset({"ClientAccess"}), True),
+    ("MSExchangeMailSubmission", "Microsoft Exchange Mail Submission", frozenset({"Mailbox"}), True),
+    ("MSExchangeMonitoring", "Microsoft Exchange Monitoring", None, False),
+    ("MSExchangePop3", "Microsoft Exchange POP3", frozenset({"ClientAccess"}), False),
+    ("MSExchangeProtectedServiceHost", "Microsoft Exchange Protected Service Host", frozenset({"HubTransport", "ClientAccess"}), True),
+    ("MSExchangeRepl", "Microsoft Exchange Replication", frozenset({"Mailbox"}), True),
+    ("MSExchangeRPC", "Microsoft Exchange RPC Client Access", frozenset({"Mailbox", "ClientAccess"}), True),
+    ("MSExchangeSA", "Microsoft Exchange System Attendant", frozenset({"Mailbox"}), True),
+    ("MSExchangeSearch", "Microsoft Exchange Search Indexer", frozenset({"Mailbox"}), True),
+    ("MSExchangeServiceHost", "Microsoft Exchange Service Host", None, True),
+    ("MSExchangeThrottling", "Microsoft Exchange Throttling", frozenset({"Mailbox"}), True),
+    ("MSExchangeTransport", "Microsoft Exchange Transport", frozenset({"HubTransport"}), True),
+    ("MSExchangeTransportLogSearch", "Microsoft Exchange Transport Log Search", frozenset({"HubTransport", "Mailbox"}), True),
+    ("wsbexchange", "Microsoft Exchange Server Extension for Windows Server Backup", frozenset({"Mailbox"}), False),
+)
+_SERVICES_2013: tuple[tuple[str, str, frozenset[str] | None, bool], ...] = (
+    ("MSExchangeADTopology", "Microsoft Exchange Active Directory Topology", None, True),
+    ("MSExchangeFrontEndTransport", "Microsoft Exchange Frontend Transport", None, True),
+    ("MSExchangeHM", "Microsoft Exchange Health Manager", None, True),
+    ("MSExchangeImap4", "Microsoft Exchange IMAP4", None, False),
+    ("MSExchangeIS", "Microsoft Exchange Information Store", None, True),
+    ("MSExchangeMailboxReplication", "Microsoft Exchange Mailbox Replication", None, True),
+    ("MSExchangePop3", "Microsoft Exchange POP3", None, False),
+    ("MSExchangeRPC", "Microsoft Exchange RPC Client Access", None, True),
+    ("MSExchangeServiceHost", "Microsoft Exchange Service Host", None, True),
+    ("MSExchangeTransport", "Microsoft Exchange Transport", None, True),
+)
+_WINDOWS_SERVICES: tuple[tuple[str, str, frozenset[str] | None, bool], ...] = (
+    ("IISADMIN", "IIS Admin Service", None, True),
+    ("W3SVC", "World Wide Web Publishing Service", None, True),
+    ("WAS", "Windows Process Activation Service", None, True),
+    ("WinRM", "Windows Remote Management (WS-Management)", None, True),
+)
+_IIS_SERVICES = {"IISADMIN", "WAS", "W3SVC"}
+# System.ServiceProcess.ServiceControllerStatus.
+_SERVICE_STATUS = {"Stopped": 1, "StartPending": 2, "StopPending": 3, "Running": 4, "ContinuePending": 5, "PausePending": 6,
+                   "Paused": 7}
+_SERVICE_CONTROLLER = "System.ServiceProcess.ServiceController"
+
+
+def _server_services(session: Session) -> list[tuple[str, str, bool]]:
+    """(service name, display name, starts automatically) of this server, sorted by service name as Get-Service sorts."""
+    record = session.store.directory().get("servers", {}).get(session.server, {})
+    roles = {r.strip() for r in str(record.get("roles", "Mailbox, ClientAccess, HubTransport")).split(",")}
+    table = _SERVICES_2010 if session.version.ps_version < 3 else _SERVICES_2013
+    found = [(name, display, automatic) for name, display, needs, automatic in table + _WINDOWS_SERVICES
+             if needs is None or needs & roles]
+    return sorted(found, key=lambda service: service[0].lower())
+
+
+def _service_status(session: Session, name: str, automatic: bool) -> str:
+    if name.upper() in _IIS_SERVICES:
+        return "Stopped" if windows.service_stopped(session, name) else "Running"
+    return "Running" if automatic else "Stopped"
+
+
+def _service_object(session: Session, name: str, display: str, automatic: bool) -> PSObject:
+    """A ServiceController: Status as it was when read (Refresh() reads it again), the default table Status, Name,
+    DisplayName (PowerShell's format data for the type)."""
+    service = PSObject(_SERVICE_CONTROLLER, {}, display=["Status", "Name", "DisplayName"])
+    service.type_names[1:1] = ["System.ComponentModel.Component", "System.MarshalByRefObject"]
+
+    def refresh() -> None:
+        status = _service_status(session, name, automatic)
+        for key, value in {"Name": name, "ServiceName": name, "DisplayName": display, "MachineName": ".",
+                           "Status": PSEnum("System.ServiceProcess.ServiceControllerStatus", _SERVICE_STATUS, status),
+                           "CanStop": status == "Running", "CanPauseAndContinue": False}.items():
+            service.properties[key] = value
+
+    def not_emulated(method: str) -> Any:
+        def call(*_args: Any) -> Any:
+            raise LabGap(f"owa-lab does not emulate the ServiceController method {method}(); a real server may accept it.")
+        return call
+
+    refresh()
+    service.methods["Refresh"] = refresh
+    for method in ("Start", "Stop", "WaitForStatus", "Pause", "Continue", "ExecuteCommand"):
+        service.methods[method] = not_emulated(method)
+    return service
+
+
+def _is_service(value: Any) -> bool:
+    return isinstance(value, PSObject) and value.type_name == _SERVICE_CONTROLLER
+
+
+def _service_error(inv: Invocation, message: str, error_id: str, target: str) -> None:
+    verb, noun = inv.cmdlet.name.split("-", 1)
+    inv.error(RuntimeError_(message, error_id=f"{error_id},Microsoft.PowerShell.Commands.{verb}{noun}Command", category="ObjectNotFound",
+                            exception_type="Microsoft.PowerShell.Commands.ServiceCommandException", target=target))
+
+
+def _matching_services(inv: Invocation) -> list[tuple[str, str, bool]]:
+    """The services the parameters select, as MultipleServiceCommandBase.MatchingServices selects them (PowerShell/
+    PowerShell, Service.cs): by -Name (a name without wildcards that matches nothing writes the non-terminating
+    NoServiceFoundForGivenName), by -DisplayName, or the ServiceController objects piped in; then -Include and -Exclude;
+    no duplicates; sorted by service name."""
+    session: Session = session_of(inv)
+    services = _server_services(session)
+    chosen: list[tuple[str, str, bool]] = []
+
+    def add(service: tuple[str, str, bool]) -> None:
+        if service not in chosen:
+            chosen.append(service)
+
+    names: list[Any] = list(to_list(inv.get("Name"))) if inv.has("Name") else []
+    objects = [item for item in names if _is_service(item)]
+    names = [item for item in names if not _is_service(item)]
+    for item in list(to_list(inv.get("InputObject"))) + list(inv.input):
+        if _is_service(item):
+            objects.append(item)
+        elif isinstance(item, PSObject) and "Name" in item.properties:
+            names.append(item.properties["Name"])   # ValueFromPipelineByPropertyName
+        elif item is not None:
+            names.append(item)
+    by_display = inv.has("DisplayName")
+    for service_object in objects:
+        wanted = to_string(service_object.properties.get("ServiceName")).lower()
+        for service in services:
+            if service[0].lower() == wanted:
+                add(service)
+    if by_display:
+        for pattern in (to_string(v) for v in to_list(inv.get("DisplayName"))):
+            matched = [s for s in services if _wildcard(pattern).match(s[1])]
+            for service in matched:
+                add(service)
+            if not matched and not _has_wildcard(pattern):
+                _service_error(inv, f"Cannot find any service with display name '{pattern}'.", "NoServiceFoundForGivenDisplayName", pattern)
+    elif names:
+        for pattern in (to_string(v) for v in names):
+            matched = [s for s in services if _wildcard(pattern).match(s[0])]
+            for service in matched:
+                add(service)
+            if not matched and not _has_wildcard(pattern):
+                _service_error(inv, f"Cannot find any service with service name '{pattern}'.", "NoServiceFoundForGivenName", pattern)
+    elif not objects:
+        chosen = list(services)
+    key = 1 if by_display else 0
+    if inv.has("Include"):
+        includes = [_wildcard(to_string(v)) for v in to_list(inv.get("Include"))]
+        chosen = [s for s in chosen if any(i.match(s[key]) for i in includes)]
+    if inv.has("Exclude"):
+        excludes = [_wildcard(to_string(v)) for v in to_list(inv.get("Exclude"))]
+        chosen = [s for s in chosen if not any(e.match(s[key]) for e in excludes)]
+    return sorted(chosen, key=lambda service: service[0].lower())
+
+
+def get_service(inv: Invocation) -> list[Any]:
+    session: Session = session_of(inv)
+    for name in ("ComputerName", "DependentServices", "RequiredServices"):
+        if inv.has(name):
+            raise inv.engine.lab_gap(f"Get-Service -{name} (owa-lab models this server's own services, without their dependencies)")
+    return [_service_object(session, *service) for service in _matching_services(inv)]
+
+
+def _service_operation(inv: Invocation, operation: str) -> list[Any]:
+    """Restart-Service, Stop-Service and Start-Service on the lab's services. W3SVC is emulated: a restart takes IIS out
+    of service for the lab's reset window as iisreset does, a stop keeps it out until a start. A service that is
+    already where the operation leads is left alone (ServiceController.Start on a running service, Stop on a stopped
+    one: PowerShell ignores ERROR_SERVICE_ALREADY_RUNNING and ERROR_SERVICE_NOT_ACTIVE). Anything else says in the
+    lab's words that it is not emulated."""
+    session: Session = session_of(inv)
+    if inv.get("WhatIf") or inv.get("Confirm"):
+        raise inv.engine.lab_gap(f"{inv.cmdlet.name} -WhatIf and -Confirm")
+    if not inv.has("Name") and not inv.has("DisplayName") and not inv.has("InputObject") and not inv.input:
+        raise inv.engine.lab_gap(f"{inv.cmdlet.name} without -Name (Windows asks for the mandatory Name, which no one can answer "
+                                 "in a WinRM session)")
+    done: list[Any] = []
+    for name, display, automatic in _matching_services(inv):
+        status = _service_status(session, name, automatic)
+        label = f"'{display} ({name})'"
+        if name.upper() == "W3SVC":
+            if operation == "restart":
+                windows.restart_w3svc(session)
+            elif operation == "stop":
+                windows.stop_w3svc(session)
+            else:
+                windows.start_w3svc(session)
+        elif name.upper() == "WINRM" and operation != "start":
+            raise inv.engine.lab_gap(f"{inv.cmdlet.name} of the service {label} from a WinRM session (Windows would stop the "
+                                     "service that carries this very session)")
+        elif (operation == "start" and status == "Running") or (operation == "stop" and status == "Stopped"):
+            pass
+        else:
+            raise inv.engine.lab_gap(f"{inv.cmdlet.name} of the service {label}: what it does to Exchange and to the "
+                                     "services that depend on it")
+        session.store.log(session.server, "service-control", operation=operation, service=name, command=inv.cmdlet.name)
+        if inv.get("PassThru"):
+            done.append(_service_object(session, name, display, automatic))
+    return done
+
+
+def restart_service(inv: Invocation) -> list[Any]:
+    return _service_operation(inv, "restart")
+
+
+def stop_service(inv: Invocation) -> list[Any]:
+    return _service_operation(inv, "stop")
+
+
+def start_service(inv: Invocation) -> list[Any]:
+    return _service_operation(inv, "start")
+
+
+def _service_params(*extra: Param) -> list[Param]:
+    return [Param("Name", position=0, aliases=("ServiceName",)), Param("DisplayName"), Param("Include"), Param("Exclude"),
+            Param("InputObject"), *extra]
+
+
 def windows_cmdlets() -> dict[str, Cmdlet]:
     path = [Param("Path", position=0), Param("LiteralPath", aliases=("PSPath",))]
     cmdlets = [
@@ -508,5 +733,14 @@ def windows_cmdlets() -> dict[str, Cmdlet]:
                                 Param("EntryType", aliases=("ET",)), Param("Index"), Param("Message", aliases=("MSG",)), Param("Newest"),
                                 Param("Source", aliases=("ABO",)), Param("UserName"), Param("List", "switch"), Param("AsString", "switch")],
                get_event_log),
+        Cmdlet("Get-Service", _service_params(Param("ComputerName", aliases=("Cn",)), Param("DependentServices", "switch", aliases=("DS",)),
+                                              Param("RequiredServices", "switch", aliases=("SDO", "ServicesDependedOn"))),
+               get_service, aliases=("gsv",)),
+        Cmdlet("Restart-Service", _service_params(Param("Force", "switch"), Param("PassThru", "switch")), restart_service,
+               supports_should_process=True),
+        Cmdlet("Stop-Service", _service_params(Param("Force", "switch"), Param("PassThru", "switch")), stop_service,
+               aliases=("spsv",), supports_should_process=True),
+        Cmdlet("Start-Service", _service_params(Param("PassThru", "switch")), start_service, aliases=("sasv",),
+               supports_should_process=True),
     ]
     return {c.name: c for c in cmdlets}

@@ -361,6 +361,63 @@ def get_exchange_server(inv: Invocation) -> list[Any]:
     return [server_object(name, record, VERSIONS[record["version"]]) for name, record in sorted(servers.items())]
 
 
+# The Autodiscover service's Service Connection Point: its class name and keyword GUID are fixed (the ClientAccessServer
+# members of the Exchange 2010 SDK list AutoDiscoverServiceClassName and AutoDiscoverServiceGuid).
+_AUTODISCOVER_SCP_CLASS = "ms-Exchange-AutoDiscover-Service"
+_AUTODISCOVER_SCP_GUID = "77378f46-2c66-4aa9-a6a6-3e7a48b19596"
+
+
+def client_access_server_object(name: str, record: dict[str, Any], version: ExchangeVersion) -> PSObject:
+    """Microsoft.Exchange.Data.Directory.Management.ClientAccessServer, with the properties the Exchange 2010 SDK lists
+    for the type (ff344046(v=exchg.140)). Setup points the internal Autodiscover URI at the server's own FQDN and
+    scopes the SCP to the server's site; Outlook Anywhere is off until enabled. ClientAccessArray is 2010's only."""
+    site = str(record.get("site", "contoso.lab/Configuration/Sites/Default-First-Site-Name")).rsplit("/", 1)[-1]
+    properties: dict[str, Any] = {
+        "Name": name,
+        "Fqdn": record["fqdn"],
+        "AutoDiscoverServiceInternalUri": record.get("autodiscover_internal_uri", f"https://{record['fqdn']}/Autodiscover/Autodiscover.xml"),
+        "AutoDiscoverServiceClassName": _AUTODISCOVER_SCP_CLASS,
+        "AutoDiscoverServiceGuid": _AUTODISCOVER_SCP_GUID,
+        "AutoDiscoverSiteScope": multi_valued("System.String", record.get("autodiscover_site_scope", [site])),
+        "OutlookAnywhereEnabled": bool(record.get("outlook_anywhere_enabled", False)),
+        "AlternateServiceAccountConfiguration": None,
+        "IsValid": True,
+        "Identity": name,
+    }
+    if version.ps_version < 3:
+        properties["ClientAccessArray"] = None
+    # Exchange's format view for the type is not documented; owa-lab lays the object out by its own rule.
+    return PSObject("Microsoft.Exchange.Data.Directory.Management.ClientAccessServer", properties, text=name)
+
+
+def _is_client_access(record: dict[str, Any]) -> bool:
+    return "clientaccess" in str(record.get("roles", "Mailbox, ClientAccess, HubTransport")).replace(" ", "").lower().split(",")
+
+
+def get_client_access_server(inv: Invocation) -> list[Any]:
+    """Get-ClientAccessServer [[-Identity] <server>]: every server of the organisation with the Client Access role, or
+    the one named (by name or FQDN, or an object piped in); one it cannot find is Exchange's terminating "couldn't be
+    found" (ManagementObjectNotFoundException), as for Get-ExchangeServer."""
+    from .versions import VERSIONS
+    session = session_of(inv)
+    for switch in ("IncludeAlternateServiceAccountCredentialStatus", "IncludeAlternateServiceAccountCredentialPassword"):
+        if inv.has(switch):
+            raise inv.engine.lab_gap(f"Get-ClientAccessServer -{switch} (the lab's servers have no alternate service account)")
+    _check_directory_reachable(inv)
+    servers = {name: record for name, record in session.store.directory().get("servers", {}).items() if _is_client_access(record)}
+    wanted = to_list(inv.get("Identity")) if inv.has("Identity") else list(inv.input)
+    if not wanted:
+        return [client_access_server_object(name, record, VERSIONS[record["version"]]) for name, record in sorted(servers.items())]
+    found: list[Any] = []
+    for identity in wanted:
+        text = to_string(identity.properties.get("Identity") if isinstance(identity, PSObject) else identity)
+        name = text.split(".")[0].upper()
+        if name not in servers:
+            raise _not_found(session, text, inv.cmdlet.name)
+        found.append(client_access_server_object(name, servers[name], VERSIONS[servers[name]["version"]]))
+    return found
+
+
 def get_exchange_certificate(inv: Invocation) -> list[Any]:
     session = session_of(inv)
     server = to_string(inv.get("Server")).split(".")[0].upper() if inv.has("Server") else session.server
@@ -433,6 +490,8 @@ def exchange_cmdlets(version: ExchangeVersion | None = None) -> dict[str, Cmdlet
             Param("InternalUrl", convert=convert_string), Param("ExternalUrl", convert=convert_string),
         ], set_owa_virtual_directory, supports_should_process=True),
         Cmdlet("Get-ExchangeServer", [identity, common_dc, Param("Status", "switch")], get_exchange_server),
+        Cmdlet("Get-ClientAccessServer", [identity, common_dc, Param("IncludeAlternateServiceAccountCredentialStatus", "switch"),
+                                          Param("IncludeAlternateServiceAccountCredentialPassword", "switch")], get_client_access_server),
         Cmdlet("Get-ExchangeCertificate", [identity, Param("Thumbprint"), Param("Server"), Param("DomainName"), Param("Instance"), common_dc],
                get_exchange_certificate),
         Cmdlet("Get-OwaMailboxPolicy", [identity, common_dc], get_owa_mailbox_policy),
