@@ -7,7 +7,7 @@ import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import CAS_INFO_SPEC
 from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _host_authorization, _ocs_components, _owa_settings
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _prerequisites, _query, _server_state
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _prerequisites, _query, _server_state, _setting_override
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._exchange_errors import translate
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
@@ -60,10 +60,14 @@ class ActionModule(ExchangeActionBase):
             "ComponentPatterns": [c.display_name for c in _ocs_components.COMPONENTS],
             "ComponentMinimumVersions": [c.minimum_version for c in _ocs_components.COMPONENTS],
             "CheckNetwork": check_network, "PoolName": pool, "PoolPort": params["pool_port"],
-            "ConnectBackPort": params["connect_back_port"], "ConnectTimeoutMilliseconds": params["connect_timeout"] * 1000})
+            "ConnectBackPort": params["connect_back_port"], "ConnectTimeoutMilliseconds": params["connect_timeout"] * 1000,
+            "OverrideProperties": list(_setting_override.OVERRIDE_PROPERTIES)})
         server = dict(records.get("server", {}))
         server_now = _certificates.parse_time(server.pop("now", None))
         name = server.get("name") or self.host_label
+        # Exchange 2016 and later: the virtual directory keeps IM on and its type; the server and certificate live in a
+        # setting override, and the OCS 2007 R2 components and connect-back port are not theirs.
+        mechanism = _setting_override.im_mechanism(server.get("version"))
         certificates = [_certificates.certificate(r, server_now) for r in indexed(records, "cert")]
         iis = next((c for c in certificates if c["thumbprint"] == records.get("iis", {}).get("Thumbprint")), None)
         if params["discover_certificate"]:
@@ -92,22 +96,35 @@ class ActionModule(ExchangeActionBase):
                 raise ExchangeFailure(str(exc))
             host_authorization = {"name": None, "from": None, "certificate_thumbprint": None, "subject": None, "domains": [],
                                   "problem": str(exc)}
-        components = _ocs_components.component_states(records, "component") if params["include_components"] else []
+        include_components = params["include_components"] and mechanism == "virtual_directory"
+        components = _ocs_components.component_states(records, "component") if include_components else []
         prerequisites = None
         if params["check_prerequisites"] and im_on:
             problems = _prerequisites.certificate_problems(chosen, name, params["allow_self_signed_certificate"],
                                                            named("allow_self_signed_certificate"))
             prerequisites = {"network": None, "problems": problems}
-            if params["include_components"]:
+            if include_components:
                 provider = any(s["name"] == "web_service_provider" and s["installed"] for s in components)
                 problems.extend(_prerequisites.provider_problems(records, provider, name))
             if check_network:
                 prerequisites["network"] = _prerequisites.network_state(records)
+                if mechanism != "virtual_directory":
+                    # OCS 2007 R2 connects back on 5075; Lync and Skype for Business on their trusted application's port.
+                    prerequisites["network"]["connect_back_firewall"] = "not_applicable"
                 problems.extend(_prerequisites.network_problems(prerequisites["network"], name, named("instant_messaging_server_name"),
                                                                 params["connect_timeout"]))
             if problems:
                 raise ExchangeFailure(" ".join(problems) + " Nothing was changed.", prerequisites=prerequisites)
-        changes = _owa_settings.differences(before_raw, desired)
+        override_changes: t.Dict[str, t.Any] = {}
+        if mechanism == "setting_override":
+            overrides = indexed(records, "override")
+            effective = _setting_override.effective_im_settings(overrides, name)
+            if im_on:
+                override_changes = _setting_override.im_setting_changes(effective, desired)
+            directory_desired = {k: v for k, v in desired.items() if k in ("InstantMessagingEnabled", "InstantMessagingType")}
+        else:
+            directory_desired = desired
+        changes = _owa_settings.differences(before_raw, directory_desired)
         result: t.Dict[str, t.Any] = {
             "changed": False,
             "server": dict(server, exchange_version=exchange_version(server.get("version"))),
@@ -120,20 +137,26 @@ class ActionModule(ExchangeActionBase):
             "intended": _owa_settings.as_options(desired),
             "virtual_directory_changes": _owa_settings.as_options(changes),
             "restart_state": _server_state.restart_state(records),
+            "im_settings_from": mechanism,
+            "setting_override_changes": override_changes,
         }
+        if mechanism == "setting_override":
+            result["setting_override"] = dict(effective, overrides=_setting_override.as_overrides(overrides))
         result["restart_pending"] = result["restart_state"]["pending"]
         missing: t.List[str] = []
-        if params["include_components"]:
+        if include_components:
             result["components"] = components
             # A hotfix the role was told to leave alone is not missing (it would send every run to the components step).
             missing = [state["name"] for state in result["components"]
                        if not state["installed"] and (params["include_hotfixes"] or "applies_to" not in state)]
             result["components_missing"] = missing
-        result["changes_needed"] = bool(changes or missing)
+        result["changes_needed"] = bool(changes or missing or override_changes)
         warnings: t.List[str] = []
-        note = _owa_settings.later_version_note(server.get("version"))
-        if note:
-            warnings.append("%s: %s" % (name, note))
+        if mechanism == "web_config":
+            warnings.append("%s: %s" % (name, _owa_settings.later_version_note(server.get("version"))))
+        if mechanism == "setting_override" and result["setting_override"]["ambiguous"]:
+            warnings.append("%s: several IM setting overrides apply with the same scope (%s); Exchange's choice among them is not "
+                            "documented. Keep one." % (name, ", ".join(str(n) for n in result["setting_override"]["ambiguous"])))
         if result["restart_state"]["marker_refused"]:
             warnings.append("%s: the change marker was ignored because %s; someone other than Administrators may have written it. "
                             "Check it and delete it." % (name, result["restart_state"]["marker_refused"]))

@@ -36,8 +36,9 @@ def script_parameters(params: t.Mapping[str, t.Any], parameters: t.List[str], se
 def _refuse_earlier_versions(records: Records) -> None:
     if (records.get("error") or {}).get("kind") == "no_setting_overrides":
         server = records.get("server") or {}
-        raise ExchangeFailure("%s runs %s, which has no setting overrides (they exist from Exchange 2016 on). OWA 2010 takes its IM "
-                              "settings from the virtual directory (exchange.owa_im.owa_virtual_directory), OWA 2013 from its web.config. "
+        raise ExchangeFailure("%s runs %s, where OWA takes no IM settings from setting overrides (from Exchange 2016 on it does). "
+                              "OWA 2010 takes them from the virtual directory (exchange.owa_im.owa_virtual_directory), OWA 2013 from its "
+                              "web.config. "
                               "Nothing was changed." % (plain_text(server.get("name"), 64), plain_text(server.get("version"), 64)),
                               error_kind="wrong_version")
     message = _server_state.state_failure(records)
@@ -102,6 +103,7 @@ class ActionModule(ExchangeActionBase):
                                       % plain_text(params["name"], 120))
         result: t.Dict[str, t.Any] = {
             "changed": changed,
+            "name": params["name"],
             "action": action,
             "replaced": replaces,
             "server": server,

@@ -17,6 +17,11 @@ description:
     change that each server can be reached and its Exchange shell loaded.
   - Invalid intended settings, a thumbprint this server does not have (with O(verify_certificate)), or no usable IIS
     certificate (with O(discover_certificate)) fail here, before anything is changed anywhere.
+  - On Exchange 2016 and later, OWA takes its IM server and certificate from a setting override, not from the virtual
+    directory; the module then compares the server name and thumbprint with the IM setting override that applies to this
+    server (RV(setting_override_changes)) and the virtual directory's on/off and type only; the OCS 2007 R2 components and
+    the 5075 connect-back check do not apply there and are left out. Exchange 2013 (C(web.config)) is reported but not
+    yet compared.
   - Nothing is changed.
 options:
   identity:
@@ -208,8 +213,28 @@ components_missing:
   type: list
   elements: str
   sample: [ucma, web_service_provider]
+im_settings_from:
+  description: Where OWA on this server takes its IM server and certificate from, by its Exchange version.
+  returned: success
+  type: str
+  choices: [virtual_directory, web_config, setting_override]
+  sample: virtual_directory
+setting_override_changes:
+  description: Exchange 2016 and later, the IMSettings parameters that differ from the intended settings, with their new values.
+  returned: success
+  type: dict
+  sample: {"IMServerName": "sfbpool.contoso.com"}
+setting_override:
+  description:
+    - Exchange 2016 and later, the IM settings that apply to this server (an override naming the server before one for the
+      whole organisation), the override they come from, overrides of the same scope that make the choice ambiguous, and
+      every IM setting override that applies.
+  returned: when the server runs Exchange 2016 or later
+  type: dict
+  sample: {"from": "OWA IM EX01", "ambiguous": [], "IMServerName": "sfbpool.contoso.com",
+           "IMCertificateThumbprint": "CDF34A740E9D225A1A06193A9D44B2CE22775308", "overrides": []}
 changes_needed:
-  description: Whether the virtual directory differs from the intended settings or a component is missing.
+  description: Whether the virtual directory or the IM setting override differs from the intended settings, or a component is missing.
   returned: success
   type: bool
 restart_pending:

@@ -29,7 +29,7 @@ description:
     C(%ProgramData%\exchange.owa_im\setting-override-backups) on the server, and the time of the change to
     C(last-change.txt), so that RV(restart_pending) on this server says OWA owes a restart. If either cannot be written,
     nothing is changed. The C(exchange.owa_im.rollback) playbook does not restore setting overrides.
-  - Fails, changing nothing, on Exchange 2010 and 2013, which have no setting overrides.
+  - Fails, changing nothing, on Exchange 2010 and 2013, whose OWA does not read setting overrides.
   - Microsoft warns that wrong use of the setting override cmdlets can damage an Exchange organisation; other components
     and sections are passed through unchecked.
 options:
@@ -124,6 +124,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+name:
+  description: The override managed.
+  returned: success
+  type: str
+  sample: OWA IM
 action:
   description: What was done (or would be, in check mode) to the named override.
   returned: success

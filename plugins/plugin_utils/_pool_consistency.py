@@ -76,6 +76,19 @@ def _ran(result: t.Any) -> bool:
     return isinstance(result, t.Mapping) and not result.get("skipped") and not result.get("failed")
 
 
+def _override_settings(state: t.Mapping[str, t.Any], applied: t.Any) -> t.Dict[str, t.Any]:
+    """Exchange 2016 and later: the server name and thumbprint OWA takes from the setting override that applies to the
+    server, as the role left it (its change, where one ran; else the first read)."""
+    if _ran(applied):
+        mine = [o for o in applied.get("after") or [] if str(o.get("name") or "").lower() == str(applied.get("name") or "").lower()]
+        values = dict(str(p).partition("=")[::2] for p in (mine[0].get("parameters") if mine else []) or [])
+    else:
+        current = state.get("setting_override") or {}
+        values = {"IMServerName": current.get("IMServerName"), "IMCertificateThumbprint": current.get("IMCertificateThumbprint")}
+    return {"instant_messaging_server_name": values.get("IMServerName") or None,
+            "instant_messaging_certificate_thumbprint": values.get("IMCertificateThumbprint") or None}
+
+
 def role_entries(hosts: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str, t.Any]]:
     """One pool entry per host from what the cas role registered: its first read, and the change where one ran.
 
@@ -92,9 +105,13 @@ def role_entries(hosts: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str,
             settings, certificate = applied.get("after"), applied.get("certificate")
         else:
             settings, certificate = state.get("virtual_directory"), state.get("certificate")
+        override = host.get("owa_im_setting_override")
+        if state.get("im_settings_from") == "setting_override":
+            settings = dict(settings or {}, **_override_settings(state, override))
         restart = host.get("owa_im_restart")
         components = host.get("owa_im_components")
-        changed = bool((_ran(applied) and applied.get("changed")) or (_ran(components) and components.get("changed")))
+        changed = bool((_ran(applied) and applied.get("changed")) or (_ran(components) and components.get("changed"))
+                       or (_ran(override) and override.get("changed")))
         entries.append({
             "server": host.get("inventory_hostname"),
             "pool": host.get("owa_im_pool_name") or "",

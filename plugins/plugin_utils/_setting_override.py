@@ -20,7 +20,7 @@ IM_SECTION = "IMSettings"
 # The IMSettings parameters Microsoft documents, by the lower-case key an admin may type.
 IM_PARAMETERS = {"imservername": "IMServerName", "imcertificatethumbprint": "IMCertificateThumbprint"}
 # What Get-SettingOverride shows of each override, read and kept in the backups.
-OVERRIDE_PROPERTIES = ("Name", "Identity", "Component", "Section", "Parameters", "Server", "Reason", "WhenChanged")
+OVERRIDE_PROPERTIES = ("Name", "Identity", "ComponentName", "SectionName", "Parameters", "Server", "Reason", "WhenChanged")
 
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 _SERVER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
@@ -95,6 +95,50 @@ def expected_action(before: t.Sequence[t.Mapping[str, t.Any]], name: str, parame
 
 def as_overrides(records: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str, t.Any]]:
     """Overrides as the module returns them (option-style keys)."""
-    return [{"name": o.get("Name"), "component": o.get("Component"), "section": o.get("Section"),
+    return [{"name": o.get("Name"), "component": o.get("ComponentName"), "section": o.get("SectionName"),
              "parameters": list(o.get("Parameters") or []), "server": [s for s in o.get("Server") or [] if s],
              "reason": o.get("Reason")} for o in records]
+
+
+def im_mechanism(admin_display_version: t.Optional[str]) -> str:
+    """Where OWA on a server of this version takes its IM server and certificate from: the virtual directory (Exchange
+    2010, 14.x), web.config (2013, 15.0) or a setting override (2016 and later, 15.1 and up)."""
+    match = re.search(r"Version (\d+)\.(\d+)", admin_display_version or "")
+    if not match or int(match.group(1)) < 15:
+        return "virtual_directory"
+    return "web_config" if (int(match.group(1)), int(match.group(2))) == (15, 0) else "setting_override"
+
+
+def parameters_as_dict(values: t.Optional[t.Sequence[str]]) -> t.Dict[str, str]:
+    """``Key=Value`` strings as a mapping with the documented IMSettings keys spelled as Microsoft spells them."""
+    found: t.Dict[str, str] = {}
+    for value in values or []:
+        key, _sep, rest = str(value).partition("=")
+        key = key.strip()
+        found[IM_PARAMETERS.get(key.lower(), key)] = rest.strip()
+    return found
+
+
+def effective_im_settings(overrides: t.Sequence[t.Mapping[str, t.Any]], server: str) -> t.Dict[str, t.Any]:
+    """The IMSettings that apply to ``server``: an override naming the server before one for the whole organisation
+    (the more specific scope; the lab's assumption, see tests/lab/README.md). Several of one scope are ambiguous."""
+    def scope(override: t.Mapping[str, t.Any]) -> t.List[str]:
+        return [str(s).lower() for s in override.get("Server") or [] if s]
+    own = [o for o in overrides if server.lower() in scope(o)]
+    organisation = [o for o in overrides if not scope(o)]
+    chosen = own or organisation
+    settings = parameters_as_dict(chosen[0].get("Parameters")) if len(chosen) == 1 else {}
+    return {"from": chosen[0].get("Name") if len(chosen) == 1 else None, "ambiguous": [o.get("Name") for o in chosen] if len(chosen) > 1 else [],
+            "IMServerName": settings.get("IMServerName"), "IMCertificateThumbprint": settings.get("IMCertificateThumbprint")}
+
+
+def im_setting_changes(effective: t.Mapping[str, t.Any], desired: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    """The IMSettings parameters that differ from what the virtual-directory-style ``desired`` settings ask for."""
+    changes: t.Dict[str, t.Any] = {}
+    server = desired.get("InstantMessagingServerName")
+    if server and str(effective.get("IMServerName") or "").rstrip(".").lower() != str(server).lower():
+        changes["IMServerName"] = server
+    thumbprint = desired.get("InstantMessagingCertificateThumbprint")
+    if thumbprint and str(effective.get("IMCertificateThumbprint") or "").upper() != str(thumbprint).upper():
+        changes["IMCertificateThumbprint"] = thumbprint
+    return changes

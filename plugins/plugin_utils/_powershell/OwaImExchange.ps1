@@ -75,15 +75,27 @@ function Test-OwaImNotFound($ErrorRecord) {
     return (($ErrorRecord.Exception.GetType().FullName -like '*ManagementObjectNotFoundException') -or
             ($owaImText -match 'was not found|couldn''t be found|could not be found'))
 }
-function Get-OwaImSettingOverrideTicks {
-    # Exchange 2016 and later: the newest WhenChanged (local ticks) of the OwaServer/IMSettings setting overrides that
-    # apply to this server (the organisation's, or one naming this server); 0 where there is none or no such cmdlet.
-    if ($null -eq (Get-Command Get-SettingOverride -ErrorAction SilentlyContinue)) { return [long]0 }
-    $owaImNewest = [long]0
+function Test-OwaImSettingOverridesApply {
+    # OWA takes its IM settings from setting overrides from Exchange 2016 (15.1) on; 2013 (15.0) reads web.config, and
+    # 2010 has no such cmdlets. AdminDisplayVersion reads "Version 15.1 (Build 2507.6)".
+    if (-not ([string](Get-ExchangeServer -Identity $env:COMPUTERNAME).AdminDisplayVersion -match 'Version (\d+)\.(\d+)')) { return $false }
+    return (([int]$matches[1] -gt 15) -or (([int]$matches[1] -eq 15) -and ([int]$matches[2] -ge 1)))
+}
+function Get-OwaImImSettingOverrides {
+    # Exchange 2016 and later: the OwaServer/IMSettings setting overrides that apply to this server (the organisation's,
+    # or one naming this server); none on earlier versions.
+    if (-not (Test-OwaImSettingOverridesApply)) { return }
     foreach ($owaImOverride in @(Get-SettingOverride)) {
-        if (([string]$owaImOverride.Component -ne 'OwaServer') -or ([string]$owaImOverride.Section -ne 'IMSettings')) { continue }
+        if (([string]$owaImOverride.ComponentName -ne 'OwaServer') -or ([string]$owaImOverride.SectionName -ne 'IMSettings')) { continue }
         $owaImServers = @(@($owaImOverride.Server) | Where-Object { [string]$_ -ne '' } | ForEach-Object { [string]$_ })
         if (($owaImServers.Count -gt 0) -and -not ($owaImServers -contains $env:COMPUTERNAME)) { continue }
+        $owaImOverride
+    }
+}
+function Get-OwaImSettingOverrideTicks {
+    # The newest WhenChanged (local ticks) of the IM setting overrides that apply to this server; 0 when there is none.
+    $owaImNewest = [long]0
+    foreach ($owaImOverride in @(Get-OwaImImSettingOverrides)) {
         if ($null -ne $owaImOverride.WhenChanged) {
             $owaImTicks = [long]([DateTime]$owaImOverride.WhenChanged).Ticks
             if ($owaImTicks -gt $owaImNewest) { $owaImNewest = $owaImTicks }

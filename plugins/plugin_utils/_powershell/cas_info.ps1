@@ -13,7 +13,8 @@ param(
     [string]$PoolName,
     [int]$PoolPort,
     [int]$ConnectBackPort,
-    [int]$ConnectTimeoutMilliseconds
+    [int]$ConnectTimeoutMilliseconds,
+    [string[]]$OverrideProperties
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
@@ -22,6 +23,8 @@ $owaImFound = @(Get-OwaImVirtualDirectories $Identity)
 Assert-OwaImOneDirectory $owaImFound
 Out-OwaImObject 'before' $owaImFound[0] $SettingProperties
 Out-OwaImRestartState (Get-OwaImRestartState $owaImFound[0] (Get-OwaImSettingOverrideTicks))
+# Exchange 2016 and later take OWA's IM server and certificate from these, not from the virtual directory.
+Out-OwaImList 'override' @(Get-OwaImImSettingOverrides) $OverrideProperties
 $owaImCertificates = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)
 Out-OwaImList 'cert' $owaImCertificates $CertificateProperties
 $owaImIis = Select-OwaImIisCertificate $owaImCertificates

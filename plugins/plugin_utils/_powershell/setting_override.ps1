@@ -1,7 +1,7 @@
 # setting_override: read the setting overrides of one component and section, compare the named one with what the task
 # asks, back up on this server each override a change replaces or removes, create, change or remove, refresh this
 # server's VariantConfiguration, read back, and say whether OWA here owes a restart; one process. Exchange 2016 and
-# later: earlier versions have no setting overrides, and OWA 2010 and 2013 read their IM settings elsewhere.
+# later: OWA 2010 and 2013 read their IM settings elsewhere (2010 has no setting overrides at all).
 # $Parameters arrive as Key=Value strings; $Server is empty for an override of the whole organisation.
 param(
     [string]$Name,
@@ -20,7 +20,7 @@ param(
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
-if ($null -eq (Get-Command New-SettingOverride -ErrorAction SilentlyContinue)) {
+if (-not (Test-OwaImSettingOverridesApply)) {
     Out-OwaImError 'no_setting_overrides' '' $null $null
     exit 4
 }
@@ -38,7 +38,7 @@ function Get-OwaImScopeKey($Servers) {
     # Which servers an override applies to, as one text: '' for the whole organisation.
     [string]::Join(',', @(@($Servers) | Where-Object { [string]$_ -ne '' } | ForEach-Object { ([string]$_).ToLower() } | Sort-Object))
 }
-$owaImAll = @(Get-SettingOverride | Where-Object { ([string]$_.Component -eq $Component) -and ([string]$_.Section -eq $Section) })
+$owaImAll = @(Get-SettingOverride | Where-Object { ([string]$_.ComponentName -eq $Component) -and ([string]$_.SectionName -eq $Section) })
 Out-OwaImList 'before' $owaImAll $OverrideProperties
 $owaImMine = @($owaImAll | Where-Object { [string]$_.Name -eq $Name })
 $owaImScope = Get-OwaImScopeKey $Server
@@ -82,5 +82,5 @@ elseif ($owaImAction -eq 'update') {
 elseif ($owaImAction -eq 'remove') { Remove-SettingOverride -Identity ([string]$owaImMine[0].Identity) -Confirm:$false }
 foreach ($owaImOld in $owaImOthers) { Remove-SettingOverride -Identity ([string]$owaImOld.Identity) -Confirm:$false }
 if ($Refresh -ne 'never') { Update-OwaImVariantConfiguration }
-Out-OwaImList 'after' @(Get-SettingOverride | Where-Object { ([string]$_.Component -eq $Component) -and ([string]$_.Section -eq $Section) }) $OverrideProperties
+Out-OwaImList 'after' @(Get-SettingOverride | Where-Object { ([string]$_.ComponentName -eq $Component) -and ([string]$_.SectionName -eq $Section) }) $OverrideProperties
 Out-OwaImRestartState (Get-OwaImRestartState $owaImVd (Get-OwaImSettingOverrideTicks))

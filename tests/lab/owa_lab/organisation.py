@@ -151,6 +151,16 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
             else:
                 directory["owa_mailbox_policies"].append(dict(policy))
             done.append(f"mailbox policy {policy['name']}")
+        for override in seed.get("setting_overrides") or []:
+            # Exchange 2016/2019 setting overrides, stored as New-SettingOverride stores them (exchange/setting_overrides.py).
+            now = time.time()
+            record = {"component": "OwaServer", "section": "IMSettings", "parameters": [], "reason": "", "server": [], "min_version": None,
+                      "max_version": None, "fix_version": None, "modified_by": None, "guid": str(uuid.uuid4()), "WhenCreated": now, "WhenChanged": now}
+            record.update(override)
+            record["server"] = [str(s) for s in (record["server"] if isinstance(record["server"], list) else [record["server"]]) if s]
+            overrides = directory.setdefault("setting_overrides", [])
+            overrides[:] = [o for o in overrides if o["name"].lower() != record["name"].lower()] + [record]
+            done.append(f"setting override {record['name']}")
     for name, settings in (seed.get("servers") or {}).items():
         with store.edit_host(name) as host:
             for key in ("products", "files", "registry", "security"):

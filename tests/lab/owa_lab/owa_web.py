@@ -15,6 +15,9 @@ What the lab follows:
 - When a worker starts and the virtual directory has IM on with type Ocs, OWA loads the OCS provider and writes what
   came of it to the Application log (source MSExchange OWA): event 112 when it loaded, else the error that stopped it
   (im_provider_event below, with how sure we are of each ID and text; tests/lab/README.md lists the sources).
+- On Exchange 2016 and 2019 the worker takes IMServerName and IMCertificateThumbprint from the setting overrides as
+  the server's last VariantConfiguration refresh found them (exchange/setting_overrides.py), not from the virtual
+  directory, and keeps them until it ends.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import time
 from typing import Any
 
 from . import windows
+from .exchange import setting_overrides
 from .exchange.versions import VERSIONS
 from .installers import PACKAGES
 from .store import Store
@@ -75,6 +79,10 @@ def _request_owa(store: Store, server: str) -> float:
         started = time.time()
         ready_at = started + float(store.lab().get("owa_warmup_seconds", 0.0))
         pool[OWA_POOL] = {"pid": 5000 + int(started * 1000) % 60000, "started": started, "ready_at": ready_at}
+        if _reads_overrides(store, server):
+            # Exchange 2016 and later: the new worker takes the IM settings of the server's last refresh (none before
+            # the first), and keeps them while it runs.
+            pool[OWA_POOL]["im_settings"] = _refreshed_im_settings(host.get(setting_overrides.HOST_KEY))
     store.log(server, "w3wp-start", pool=OWA_POOL)
     event = im_provider_event(store, server)
     if event is not None:
@@ -111,6 +119,15 @@ IM_CERTIFICATE_NOT_FOUND = 0xC0000067  # 103 ErrorIMCertificateNotFound
 PROVIDER_PRODUCT = PACKAGES["cwaowassp"].product_code
 
 
+def _reads_overrides(store: Store, server: str) -> bool:
+    return str(store.directory()["servers"][server]["version"]) in setting_overrides.OVERRIDE_VERSIONS
+
+
+def _refreshed_im_settings(snapshot: dict[str, Any] | None) -> dict[str, str]:
+    section = ((snapshot or {}).get("settings") or {}).get(setting_overrides.IM_COMPONENT) or {}
+    return dict(section.get(setting_overrides.IM_SECTION) or {})
+
+
 def _own_directory(store: Store, server: str) -> dict[str, Any] | None:
     return next((v for v in store.directory().get("owa_virtual_directories", [])
                  if v["server"] == server and str(v.get("name", "")).lower() == "owa (default web site)"), None)
@@ -129,13 +146,33 @@ def im_provider_event(store: Store, server: str) -> tuple[int, str, str] | None:
     if str(directory.get("InstantMessagingType")).lower() not in ("ocs", "1"):
         return None
     host = store.host(server)
-    if not str(directory.get("InstantMessagingServerName") or "").strip():
-        return IM_SERVER_NAME_EMPTY, "Error", ("The Instant Messaging server name (InstantMessagingServerName) is set to null or empty "
-                                               "on the OWA Virtual Directory object.")
-    thumbprint = str(directory.get("InstantMessagingCertificateThumbprint") or "").strip()
-    if not thumbprint:
-        return IM_THUMBPRINT_EMPTY, "Error", ("The Instant Messaging certificate thumbprint (InstantMessagingCertificateThumbprint) is "
-                                              "set to null or empty on the OWA Virtual Directory object.")
+    if _reads_overrides(store, server):
+        # Exchange 2016 and 2019 take IMServerName and IMCertificateThumbprint from setting overrides (OwaServer,
+        # IMSettings) as the server's last VariantConfiguration refresh found them; the virtual directory's two values
+        # and web.config edits are ignored ("Configure instant messaging integration with Outlook on the web in
+        # Exchange"). The directory's InstantMessagingEnabled and InstantMessagingType still gate IM above: the
+        # Set-OwaVirtualDirectory reference documents both for Exchange 2016 and 2019 (InstantMessagingType None by
+        # default on-premises, Ocs for Lync or Skype) and no source says 2016 ignores them. The Skype for Business
+        # article "Configure integration between on-premises Skype for Business Server and Outlook Web App" covers
+        # Exchange Online only and is silent on this, so the lab keeps the stricter reading: both gates stay.
+        # A worker that started before any refresh (the lab's initial workers) holds none.
+        settings = (host.get("workers", {}).get(OWA_POOL) or {}).get("im_settings") or {}
+        server_name = str(settings.get("IMServerName") or "").strip()
+        thumbprint = str(settings.get("IMCertificateThumbprint") or "").strip()
+        if not server_name:
+            # owa-lab's words, after the thumbprint's sentence the article quotes.
+            return IM_SERVER_NAME_EMPTY, "Error", "Instant Messaging Server Name is null or empty on web.config"
+        if not thumbprint:
+            # The error OWA reports, as the OWA.Protocol.Dep health set quotes it in that article.
+            return IM_THUMBPRINT_EMPTY, "Error", "Instant Messaging Certificate Thumbprint is null or empty on web.config"
+    else:
+        if not str(directory.get("InstantMessagingServerName") or "").strip():
+            return IM_SERVER_NAME_EMPTY, "Error", ("The Instant Messaging server name (InstantMessagingServerName) is set to null or empty "
+                                                   "on the OWA Virtual Directory object.")
+        thumbprint = str(directory.get("InstantMessagingCertificateThumbprint") or "").strip()
+        if not thumbprint:
+            return IM_THUMBPRINT_EMPTY, "Error", ("The Instant Messaging certificate thumbprint (InstantMessagingCertificateThumbprint) is "
+                                                  "set to null or empty on the OWA Virtual Directory object.")
     # Windows matches the thumbprint in LocalMachine\My; the lab's store is the host's certificate list.
     certificate = next((c for c in host.get("certificates", [])
                         if str(c.get("thumbprint", "")).replace(" ", "").upper() == thumbprint.replace(" ", "").upper()), None)
@@ -145,7 +182,9 @@ def im_provider_event(store: Store, server: str) -> tuple[int, str, str] | None:
         return IM_CERTIFICATE_EXPIRED, "Error", "IM Certificate has expired."
     # OWA finds the provider through the ImplementationDLLPath value under ...\Services\MSExchange OWA\InstantMessaging,
     # which the provider's setup writes; the lab goes by the installed product (its removal leaves that value behind).
-    if PROVIDER_PRODUCT not in host.get("products", {}):
+    # Exchange 2013 and later bring their own provider on UCMA 4.0, which Exchange setup requires before it installs
+    # (Exchange Server prerequisites, learn.microsoft.com): only 2010 needs the OCS 2007 R2 provider installed.
+    if not _reads_overrides(store, server) and PROVIDER_PRODUCT not in host.get("products", {}):
         return IM_NO_PROVIDER, "Error", "InstantMessageOCSProvider.InitializeEndpointManager. No registry setting for IM Provider."
     if store.faults(server).get("im_provider_error"):
         version = VERSIONS[str(store.directory()["servers"][server]["version"])]

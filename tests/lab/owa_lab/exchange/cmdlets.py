@@ -499,6 +499,8 @@ def exchange_cmdlets(version: ExchangeVersion | None = None) -> dict[str, Cmdlet
                                         Param("InstantMessagingType", convert=convert_im_type)],
                set_owa_mailbox_policy, supports_should_process=True),
     ]
+    from .setting_overrides import setting_override_cmdlets  # imported here: that module imports this one
+    cmdlets.extend(setting_override_cmdlets(version))
     return {c.name: c for c in cmdlets}
 
 

@@ -18,8 +18,8 @@ WANTED = ["IMCertificateThumbprint=" + TP, "IMServerName=sfbpool.contoso.com"]
 
 
 def override(kind: str, name: str, parameters: t.List[str], servers: t.Optional[t.List[str]] = None) -> t.List[str]:
-    return [record(kind, "Name", name), record(kind, "Identity", name), record(kind, "Component", "OwaServer"),
-            record(kind, "Section", "IMSettings"), record(kind, "Parameters", parameters), record(kind, "Server", servers or []),
+    return [record(kind, "Name", name), record(kind, "Identity", name), record(kind, "ComponentName", "OwaServer"),
+            record(kind, "SectionName", "IMSettings"), record(kind, "Parameters", parameters), record(kind, "Server", servers or []),
             record(kind, "Reason", "Configure IM"), record(kind, "WhenChanged", "2026-11-26T11:00:00")]
 
 
@@ -81,7 +81,7 @@ def test_exchange_2010_is_refused_with_the_way_it_takes_its_settings() -> None:
                           record("error", "kind", "no_setting_overrides"), record("error", "message", "")]) + "\r\n"
     result = make(SettingOverride, FakeConnection(output, rc=4), dict(ARGS)).run(task_vars={})
     assert result["failed"] and result["error_kind"] == "wrong_version"
-    assert "CAS01 runs Version 14.3 (Build 123.4), which has no setting overrides" in result["msg"]
+    assert "CAS01 runs Version 14.3 (Build 123.4), where OWA takes no IM settings from setting overrides" in result["msg"]
     assert "exchange.owa_im.owa_virtual_directory" in result["msg"]
 
 

@@ -1,0 +1,79 @@
+"""Exchange 2016 through the role and the modules, against a 2016 lab: the virtual directory keeps IM on and its type,
+each server's IM server and certificate go into a setting override of its own, the server's VariantConfiguration is
+refreshed, OWA's pool restarts and then serves the override's settings; a second run changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, Lab, lab_vars, start_lab
+
+PLAYBOOKS = ROOT / "playbooks"
+
+
+@pytest.fixture
+def pool_2016(tmp_path_factory: pytest.TempPathFactory):
+    started = start_lab(tmp_path_factory.mktemp("pool2016"), 2, "--version", "2016")
+    yield started
+    started.owa_lab("down")
+
+
+def _im_overrides(lab: Lab) -> list[dict]:
+    return [o for o in lab.directory().get("setting_overrides", []) if o["component"] == "OwaServer" and o["section"] == "IMSettings"]
+
+
+def test_site_configures_a_2016_pool_with_setting_overrides(pool_2016: Lab, tmp_path: Path) -> None:
+    first = pool_2016.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+    assert first.returncode == 0, first.stdout[-4000:]
+    overrides = {o["name"]: o for o in _im_overrides(pool_2016)}
+    assert sorted(overrides) == ["OWA IM CAS01", "OWA IM CAS02"]
+    for server in ("CAS01", "CAS02"):
+        override = overrides[f"OWA IM {server}"]
+        assert override["server"] == [server]
+        assert sorted(override["parameters"]) == sorted([f"IMCertificateThumbprint={pool_2016.thumbprint(server).upper()}",
+                                                         "IMServerName=ocspool.contoso.lab"])
+        vdir = pool_2016.vdir(server)
+        assert vdir["InstantMessagingEnabled"] is True and vdir["InstantMessagingType"] == "Ocs"
+        # The directory's own server name and thumbprint are not where 2016 reads them: left as they were.
+        assert not vdir.get("InstantMessagingServerName") and not vdir.get("InstantMessagingCertificateThumbprint")
+    events = pool_2016.log()
+    # No OCS 2007 R2 component is installed on 2016, and every server was reset once, after its override.
+    assert [e for e in events if e["event"] in ("msiexec", "install")] == []
+    for server in ("CAS01", "CAS02"):
+        resets = [i for i, e in enumerate(events) if e["server"] == server and e["event"].endswith("-start") and e["event"] != "reboot-start"
+                  and e["event"] in ("iis-reset-start", "apppool-recycle-start")]
+        changes = [i for i, e in enumerate(events) if e["server"] == server and e["event"] == "ad-change"]
+        assert len(resets) == 1 and changes and max(changes) < resets[0], (server, resets, changes)
+        # OWA answered after its reset (the role waited for it), and the worker that answered took the override's values.
+        worker = pool_2016.host(server)["workers"]["MSExchangeOWAAppPool"]
+        assert worker["im_settings"] == {"IMServerName": "ocspool.contoso.lab", "IMCertificateThumbprint": pool_2016.thumbprint(server).upper()}
+    # The worker's provider loaded (event 112): the role's check of OWA's IM events after each reset passed.
+    events = pool_2016.log()
+    for server in ("CAS01", "CAS02"):
+        assert any(e["event"] == "event-log" and e["server"] == server and e.get("event_id") == 112 for e in events), server
+
+    second = pool_2016.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+    assert second.returncode == 0, second.stdout[-4000:]
+    assert "changed=0" in second.stdout.split("PLAY RECAP")[-1], second.stdout[-3000:]
+
+
+def test_an_override_made_by_hand_for_the_organisation_is_kept_and_a_servers_own_wins(pool_2016: Lab, tmp_path: Path) -> None:
+    pool_2016.seed(tmp_path, {"setting_overrides": [{"name": "IM Override", "component": "OwaServer", "section": "IMSettings",
+                                                     "parameters": ["IMServerName=old.contoso.lab", "IMCertificateThumbprint=" + "AB" * 20],
+                                                     "reason": "Configure IM", "server": []}]})
+    run = pool_2016.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+    assert run.returncode == 0, run.stdout[-4000:]
+    names = sorted(o["name"] for o in _im_overrides(pool_2016))
+    # The organisation's override has another scope: each server's own replaces nothing of it.
+    assert names == ["IM Override", "OWA IM CAS01", "OWA IM CAS02"]
+
+
+def test_setting_override_is_refused_on_exchange_2010(lab: Lab, tmp_path: Path) -> None:
+    run = lab.play(tmp_path, {"exchange.owa_im.setting_override": {"name": "OWA IM", "parameters": {"IMServerName": "ocspool.contoso.lab"}}},
+                   "--limit", "cas01.contoso.lab")
+    assert run.returncode != 0
+    said = " ".join(run.stdout.split())
+    assert "where OWA takes no IM settings from setting overrides (from Exchange 2016 on it does)" in said, said[-2000:]
+    assert [e for e in lab.log() if e["event"] == "ad-change"] == []
