@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings, _query, _server_state
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _certificates, _owa_settings, _query, _server_state, _setting_override
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_VIRTUAL_DIRECTORY_INFO_SPEC
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import indexed
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase
@@ -38,7 +38,7 @@ class ActionModule(ExchangeActionBase):
             "Scope": params["scope"], "Identity": params.get("identity") or "",
             "IncludeCertificates": params["include_certificates"], "IncludeMailboxPolicies": params["include_mailbox_policies"],
             "DirectoryProperties": list(DIRECTORY_PROPERTIES), "CertificateProperties": list(_certificates.CERTIFICATE_PROPERTIES),
-            "PolicyProperties": list(POLICY_PROPERTIES)})
+            "PolicyProperties": list(POLICY_PROPERTIES), "OverrideProperties": list(_setting_override.OVERRIDE_PROPERTIES)})
         server = dict(records.get("server", {}))
         server_now = _certificates.parse_time(server.pop("now", None))
         certificates = None
@@ -49,6 +49,18 @@ class ActionModule(ExchangeActionBase):
             "server": server,
             "virtual_directories": [virtual_directory(r, certificates, server.get("name") or "") for r in indexed(records, "vdir")],
         }
+        mechanism = _setting_override.im_mechanism(server.get("version"))
+        result["im_settings_from"] = mechanism
+        if mechanism == "setting_override":
+            # Exchange 2016 and later: what OWA on this server takes, from the IM setting override that applies to it.
+            effective = _setting_override.effective_im_settings(indexed(records, "override"), server.get("name") or "")
+            im_settings: t.Dict[str, t.Any] = {
+                "setting_override": effective["from"], "ambiguous": effective["ambiguous"],
+                "instant_messaging_server_name": effective["IMServerName"],
+                "instant_messaging_certificate_thumbprint": effective["IMCertificateThumbprint"]}
+            if certificates is not None:
+                im_settings["certificate"] = _certificates.check_thumbprint(certificates, effective["IMCertificateThumbprint"])
+            result["im_settings"] = im_settings
         if "restart_state" in records:
             result["restart_state"] = _server_state.restart_state(records)
             result["restart_pending"] = result["restart_state"]["pending"]

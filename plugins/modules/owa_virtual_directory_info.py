@@ -120,6 +120,21 @@ policies_disabling_im:
   type: list
   elements: str
   sample: [Contractors]
+im_settings_from:
+  description: Where OWA on this server takes its IM server and certificate from, by its Exchange version.
+  returned: success
+  type: str
+  choices: [virtual_directory, web_config, setting_override]
+im_settings:
+  description:
+    - Exchange 2016 and later, the IM server and certificate OWA on this server takes from the IM setting override that
+      applies to it (one naming the server before one for the organisation), the override's name, overrides of the same
+      scope that make the choice ambiguous, and with O(include_certificates) the thumbprint checked against this server's
+      certificates. The virtual directory's own server name and thumbprint are not used there.
+  returned: when the server runs Exchange 2016 or later
+  type: dict
+  sample: {"setting_override": "OWA IM EX01", "ambiguous": [], "instant_messaging_server_name": "sfbpool.contoso.com",
+           "instant_messaging_certificate_thumbprint": "CDF34A740E9D225A1A06193A9D44B2CE22775308"}
 restart_pending:
   description:
     - Whether OWA on this server owes a restart (its worker process started before the last change of this server's

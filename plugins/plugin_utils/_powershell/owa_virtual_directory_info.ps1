@@ -7,7 +7,8 @@ param(
     [bool]$IncludeMailboxPolicies,
     [string[]]$DirectoryProperties,
     [string[]]$CertificateProperties,
-    [string[]]$PolicyProperties
+    [string[]]$PolicyProperties,
+    [string[]]$OverrideProperties
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
@@ -24,5 +25,7 @@ Out-OwaImList 'vdir' $owaImDirectories $DirectoryProperties
 # Whether OWA on this server owes a restart, judged against this server's own directory.
 $owaImOwn = @(Get-OwaVirtualDirectory -Identity ($env:COMPUTERNAME + '\owa (Default Web Site)') @owaImVdirArguments -ErrorAction SilentlyContinue)
 if ($owaImOwn.Count -eq 1) { Out-OwaImRestartState (Get-OwaImRestartState $owaImOwn[0] (Get-OwaImSettingOverrideTicks)) }
+# Exchange 2016 and later: OWA takes its IM server and certificate from these, not from the directory.
+Out-OwaImList 'override' @(Get-OwaImImSettingOverrides) $OverrideProperties
 if ($IncludeCertificates) { Out-OwaImList 'cert' @(Get-ExchangeCertificate -Server $env:COMPUTERNAME) $CertificateProperties }
 if ($IncludeMailboxPolicies) { Out-OwaImList 'policy' @(Get-OwaMailboxPolicy) $PolicyProperties }

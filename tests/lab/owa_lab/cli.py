@@ -58,9 +58,17 @@ def up(args: argparse.Namespace) -> int:
         shutil.rmtree(state)
     state.mkdir(parents=True)
     started = time.time()
-    organisation.build(store, args.servers, args.version, shared_certificate=args.shared_certificate)
+    versions = None
+    if args.mixed:
+        try:
+            versions = organisation.parse_mixed(args.mixed)
+        except ValueError as error:
+            print(f"owa-lab: {error}", file=sys.stderr)
+            return 2
+        args.servers, args.version = len(versions), versions[0]
+    organisation.build(store, args.servers, args.version, shared_certificate=args.shared_certificate, versions=versions)
     credentials = {"administrator": args.password or secrets.token_urlsafe(12)}
-    store.write("lab.json", {"servers": organisation.server_names(args.servers), "version": args.version, "credentials": credentials,
+    store.write("lab.json", {"servers": organisation.server_names(args.servers), "version": args.mixed or args.version, "credentials": credentials,
                              "user": "administrator", "iis_reset_seconds": args.reset_seconds, "app_pool_recycle_seconds": 0.2,
                              "reboot_seconds": args.reboot_seconds, "owa_warmup_seconds": args.owa_warmup_seconds,
                              "started": time.time(),
@@ -95,7 +103,7 @@ def up(args: argparse.Namespace) -> int:
         return 1
     inventory = Path(args.inventory) if args.inventory else state / "inventory.yml"
     write_inventory(store, inventory, args.connection, args.auth)
-    print(f"owa-lab: {args.servers} CAS server(s), Exchange {args.version}, up in {time.time() - started:.1f} s; "
+    print(f"owa-lab: {args.servers} CAS server(s), Exchange {args.mixed or args.version}, up in {time.time() - started:.1f} s; "
           f"inventory {inventory}")
     if args.auth == "kerberos":
         print(f"owa-lab: Kerberos realm {store.lab()['kerberos']['realm']}; before ansible-playbook: "
@@ -274,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("up", parents=[state_after], help="start N CAS servers and write an inventory")
     p.add_argument("--servers", type=int, default=3)
     p.add_argument("--version", default="2010sp1", choices=["2010sp1", "2010sp3", "2013", "2016", "2019"])
+    p.add_argument("--mixed", metavar="VERSION:COUNT,...",
+                   help="a pool of several versions, such as 2010sp3:2,2016:2 (CAS01-CAS02 on 2010 SP3, CAS03-CAS04 on 2016); "
+                        "replaces --servers and --version")
     p.add_argument("--inventory")
     p.add_argument("--shared-certificate", metavar="FQDN",
                    help="give every CAS one certificate with this subject (and every server's FQDN among its alternative names), "

@@ -39,11 +39,26 @@ def _fake_thumbprint(seed: str) -> str:
     return hashlib.sha1(seed.encode()).hexdigest().upper()
 
 
-def build(store: Store, count: int, version: str, domain: str = "contoso.lab", shared_certificate: str | None = None) -> None:
+def parse_mixed(spec: str) -> list[str]:
+    """``2010sp3:2,2016:2`` -> one version per server, in order (a pool in the middle of a migration)."""
+    versions: list[str] = []
+    for part in spec.split(","):
+        version, _sep, count = part.strip().partition(":")
+        if version not in VERSIONS or not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--mixed takes VERSION:COUNT pairs separated by commas, such as 2010sp3:2,2016:2, with versions from "
+                             f"{', '.join(VERSIONS)}; got {part.strip()!r}")
+        versions += [version] * int(count)
+    return versions
+
+
+def build(store: Store, count: int, version: str, domain: str = "contoso.lab", shared_certificate: str | None = None,
+          versions: list[str] | None = None) -> None:
     """``shared_certificate``: one certificate, with that subject, on every CAS (as exported from one and imported on the
-    others, the usual choice behind a load balancer), its alternative names that name and every server's FQDN."""
+    others, the usual choice behind a load balancer), its alternative names that name and every server's FQDN.
+    ``versions``: each server's own version (a mixed pool), instead of ``version`` for all."""
     if version not in VERSIONS:
         raise ValueError(f"unknown Exchange version {version!r}; choose from {', '.join(VERSIONS)}")
+    per_server = versions or [version] * count
     tls_dir = store.path("tls")
     tls_dir.mkdir(parents=True, exist_ok=True)
     ca, ca_key = certificates.create_ca(tls_dir)
@@ -57,7 +72,7 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab", s
         shared = certificates.issue(tls_dir, ca, ca_key, shared_certificate, now - dt.timedelta(days=30), now + dt.timedelta(days=365),
                                     also_names=fqdns)
         shared_domains = [shared_certificate, *fqdns]
-    for name in server_names(count):
+    for name, version in zip(server_names(count), per_server):
         fqdn = f"{name.lower()}.{domain}"
         servers[name] = {"fqdn": fqdn, "version": version, "roles": "Mailbox, ClientAccess, HubTransport"}
         vdirs.append(_vdir(name, fqdn, version))

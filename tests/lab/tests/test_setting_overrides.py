@@ -301,3 +301,11 @@ def test_exchange_2010_keeps_reading_the_virtual_directory(tmp_path: Path) -> No
     assert written == [(100, "The Instant Messaging server name (InstantMessagingServerName) is set to null or empty on the OWA Virtual "
                              "Directory object.")]
     assert "im_settings" not in owa_web.workers(store, "CAS01")[owa_web.OWA_POOL]
+
+
+def test_a_mixed_pool_is_given_per_server_versions() -> None:
+    from owa_lab.organisation import parse_mixed
+    assert parse_mixed("2010sp3:2,2016:1") == ["2010sp3", "2010sp3", "2016"]
+    for bad in ("2010:2", "2016", "2016:0", "2016:x"):
+        with pytest.raises(ValueError, match="VERSION:COUNT"):
+            parse_mixed(bad)

@@ -58,6 +58,19 @@ def test_site_configures_a_2016_pool_with_setting_overrides(pool_2016: Lab, tmp_
     assert second.returncode == 0, second.stdout[-4000:]
     assert "changed=0" in second.stdout.split("PLAY RECAP")[-1], second.stdout[-3000:]
 
+    # audit reads what OWA 2016 takes (the override), and needs no OCS 2007 R2 component there.
+    audit = pool_2016.playbook(PLAYBOOKS / "audit.yml", extra_vars=lab_vars(tmp_path))
+    assert audit.returncode == 0, audit.stdout[-4000:]
+    # An override changed by hand on one server is drift.
+    pool_2016.seed(tmp_path, {"setting_overrides": [{"name": "OWA IM CAS02", "server": ["CAS02"], "reason": "by hand", "parameters": [
+        "IMServerName=other.contoso.lab", "IMCertificateThumbprint=" + pool_2016.thumbprint("CAS02").upper()]}]})
+    drifted = pool_2016.playbook(PLAYBOOKS / "audit.yml", extra_vars=lab_vars(tmp_path))
+    assert drifted.returncode != 0
+    said = " ".join(drifted.stdout.split())
+    assert "CAS02: instant_messaging_server_name is other.contoso.lab, expected ocspool.contoso.lab" in said, said[-3000:]
+    # The override changed after OWA's worker started there: CAS02 owes OWA a restart, as its server says.
+    assert "a reset is owed) on: cas02.contoso.lab;" in said
+
 
 def test_an_override_made_by_hand_for_the_organisation_is_kept_and_a_servers_own_wins(pool_2016: Lab, tmp_path: Path) -> None:
     pool_2016.seed(tmp_path, {"setting_overrides": [{"name": "IM Override", "component": "OwaServer", "section": "IMSettings",
@@ -77,3 +90,27 @@ def test_setting_override_is_refused_on_exchange_2010(lab: Lab, tmp_path: Path) 
     said = " ".join(run.stdout.split())
     assert "where OWA takes no IM settings from setting overrides (from Exchange 2016 on it does)" in said, said[-2000:]
     assert [e for e in lab.log() if e["event"] == "ad-change"] == []
+
+
+def test_site_converges_a_mixed_pool_each_server_its_own_way(tmp_path: Path) -> None:
+    """In the middle of a migration: two Exchange 2010 SP3 servers and two 2016 servers behind one load balancer."""
+    mixed = start_lab(tmp_path / "lab", 0, "--mixed", "2010sp3:2,2016:2")
+    try:
+        first = mixed.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+        assert first.returncode == 0, first.stdout[-4000:]
+        for server in ("CAS01", "CAS02"):      # 2010: the virtual directory holds everything, the OCS components installed
+            vdir = mixed.vdir(server)
+            assert vdir["InstantMessagingServerName"] == "ocspool.contoso.lab"
+            assert vdir["InstantMessagingCertificateThumbprint"].upper() == mixed.thumbprint(server).upper()
+            assert mixed.host(server)["products"], server
+        for server in ("CAS03", "CAS04"):      # 2016: an override of its own, no OCS 2007 R2 component
+            assert not mixed.vdir(server).get("InstantMessagingServerName")
+            assert not mixed.host(server)["products"], server
+        assert sorted(o["name"] for o in _im_overrides(mixed)) == ["OWA IM CAS03", "OWA IM CAS04"]
+        assert "4 CAS servers carry the same IM settings" in " ".join(first.stdout.split())
+        second = mixed.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+        assert second.returncode == 0 and "changed=0" in second.stdout.split("PLAY RECAP")[-1], second.stdout[-3000:]
+        audit = mixed.playbook(PLAYBOOKS / "audit.yml", extra_vars=lab_vars(tmp_path))
+        assert audit.returncode == 0, audit.stdout[-3000:]
+    finally:
+        mixed.owa_lab("down")
