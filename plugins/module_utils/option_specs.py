@@ -121,3 +121,10 @@ SETTING_OVERRIDE_SPEC = {
     "refresh": {"type": "str", "choices": ["changed", "always", "never"], "default": "changed"},
     "change_id": {"type": "str"},
 }
+
+OWA_WEB_CONFIG_SPEC = {
+    "im_server_name": {"type": "str"},
+    "im_certificate_thumbprint": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "path": {"type": "str"},
+}

@@ -29,6 +29,7 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "ocs_components": ("OwaImRecords", "OwaImComponents", "OwaImServerState"),
     "put_file": ("OwaImRecords",),
     "owa_web_config_info": ("OwaImRecords",),
+    "owa_web_config": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "iis_restart": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "server_boot_time": ("OwaImRecords",),
     "server_restart": ("OwaImRecords",),

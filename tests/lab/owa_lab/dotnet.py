@@ -1,5 +1,6 @@
 """The few .NET Framework static members a script reaches a lab server's disk with: [IO.File], [IO.Directory],
-[Security.Cryptography.SHA1], [BitConverter], and the FileStream objects they return.
+[Security.Cryptography.SHA1], [BitConverter], and the FileStream objects they return. [IO.File]::ReadAllBytes and
+WriteAllBytes take and give a file's bytes whole (byte[]); WriteAllBytes replaces what the file held (FileMode.Create).
 
 Each member behaves as its .NET 2.0 documentation says for the cases the lab models (a missing file, a share this
 session cannot reach, a file that already exists where Move puts one); any other member is refused by the engine as
@@ -119,6 +120,27 @@ def _open_read(session: Session, path: Any) -> PSObject:
     return _Stream(session, text, data, False).as_object()
 
 
+def _read_all_bytes(session: Session, path: Any) -> bytes:
+    text = to_string(path)
+    if files.unc_denied(session, text):
+        raise _denied("ReadAllBytes", 1, text)
+    data = files.read_bytes(session, text)
+    if data is None:
+        raise _missing("ReadAllBytes", 1, text)
+    return data
+
+
+def _write_all_bytes(session: Session, path: Any, data: Any) -> None:
+    text = to_string(path)
+    if files.unc_denied(session, text):
+        raise _denied("WriteAllBytes", 2, text)
+    if data is None:
+        raise _call_error("WriteAllBytes", 2, "Value cannot be null.\r\nParameter name: bytes", "System.ArgumentNullException")
+    if files.read(session, text) is None and not files.is_folder(session, text.rsplit("\\", 1)[0]):
+        raise _call_error("WriteAllBytes", 2, f"Could not find a part of the path '{text}'.", "System.IO.DirectoryNotFoundException")
+    files.write_bytes(session, text, bytes(data) if isinstance(data, (bytes, bytearray)) else bytes(int(to_number(b)) for b in data))
+
+
 def _delete(session: Session, path: Any) -> None:
     text = to_string(path)
     if files.unc_denied(session, text):
@@ -175,6 +197,8 @@ def statics(session: Session) -> dict[tuple[str, str], Callable[..., Any]]:
         ("io.file", "open"): lambda *a: _open(session, *a),
         ("io.file", "openread"): lambda p: _open_read(session, p),
         ("io.file", "delete"): lambda p: _delete(session, p),
+        ("io.file", "readallbytes"): lambda p: _read_all_bytes(session, p),
+        ("io.file", "writeallbytes"): lambda p, d: _write_all_bytes(session, p, d),
         ("io.file", "move"): lambda a, b: _move(session, a, b),
         ("io.file", "exists"): lambda p: (not files.unc_denied(session, to_string(p))) and files.read(session, to_string(p)) is not None,
         ("io.directory", "createdirectory"): lambda p, s=None: _create_directory(session, p, s),

@@ -94,6 +94,21 @@ def content_bytes(session: Session, content: Any) -> bytes | None:
     return b""
 
 
+def host_file_bytes(store: Any, server: str, path: str) -> bytes | None:
+    """A file's bytes on ``server``'s own disk, read from the store without a PowerShell session (what a service such as
+    OWA's worker reads); None when there is no such file."""
+    table = store.host(server).get("files", {})
+    key = _find(table, path)
+    content = None if key is None else table[key]
+    if isinstance(content, dict) and "blob" in content:
+        return store.path("blobs", content["blob"]).read_bytes()
+    if isinstance(content, dict) and "package" in content:
+        return package_bytes(str(content["package"]))
+    if isinstance(content, dict) and "text" in content:
+        return str(content["text"]).encode(str(content.get("encoding", "utf-8")))
+    return None if content is None else str(content).encode("utf-8")
+
+
 def remove(session: Session, path: str) -> None:
     if is_unc(path):
         with session.store.edit_directory() as directory:

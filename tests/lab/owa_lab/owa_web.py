@@ -15,6 +15,8 @@ What the lab follows:
 - When a worker starts and the virtual directory has IM on with type Ocs, OWA loads the OCS provider and writes what
   came of it to the Application log (source MSExchange OWA): event 112 when it loaded, else the error that stopped it
   (im_provider_event below, with how sure we are of each ID and text; tests/lab/README.md lists the sources).
+- On Exchange 2013 the worker takes IMServerName and IMCertificateThumbprint from <appSettings> of OWA's web.config as
+  the file is when it starts (web_config_im_settings), not from the virtual directory.
 - On Exchange 2016 and 2019 the worker takes IMServerName and IMCertificateThumbprint from the setting overrides as
   the server's last VariantConfiguration refresh found them (exchange/setting_overrides.py), not from the virtual
   directory, and keeps them until it ends.
@@ -28,9 +30,10 @@ import ssl
 import datetime as dt
 import threading
 import time
+import xml.etree.ElementTree as ElementTree
 from typing import Any
 
-from . import windows
+from . import files, windows
 from .exchange import setting_overrides
 from .exchange.versions import VERSIONS
 from .installers import PACKAGES
@@ -128,6 +131,32 @@ def _refreshed_im_settings(snapshot: dict[str, Any] | None) -> dict[str, str]:
     return dict(section.get(setting_overrides.IM_SECTION) or {})
 
 
+def _reads_web_config(store: Store, server: str) -> bool:
+    return str(store.directory()["servers"][server]["version"]) == "2013"
+
+
+def web_config_im_settings(store: Store, server: str) -> dict[str, str]:
+    """IMServerName and IMCertificateThumbprint from <appSettings> of the server's OWA web.config, as .NET's AppSettings
+    reads them: keys without regard to case, a later <add> of a key over an earlier one, comments ignored. A file that
+    is missing or not well-formed XML gives none (a real OWA would not start at all; the lab reports the empty name)."""
+    version = VERSIONS[str(store.directory()["servers"][server]["version"])]
+    data = files.host_file_bytes(store, server, version.install_path + "\\ClientAccess\\Owa\\web.config")
+    if data is None:
+        return {}
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return {}
+    wanted = {"imservername": "IMServerName", "imcertificatethumbprint": "IMCertificateThumbprint"}
+    found: dict[str, str] = {}
+    for section in root.findall("appSettings"):
+        for add in section.findall("add"):
+            key = wanted.get(str(add.get("key") or "").lower())
+            if key is not None:
+                found[key] = str(add.get("value") or "")
+    return found
+
+
 def _own_directory(store: Store, server: str) -> dict[str, Any] | None:
     return next((v for v in store.directory().get("owa_virtual_directories", [])
                  if v["server"] == server and str(v.get("name", "")).lower() == "owa (default web site)"), None)
@@ -165,6 +194,18 @@ def im_provider_event(store: Store, server: str) -> tuple[int, str, str] | None:
         if not thumbprint:
             # The error OWA reports, as the OWA.Protocol.Dep health set quotes it in that article.
             return IM_THUMBPRINT_EMPTY, "Error", "Instant Messaging Certificate Thumbprint is null or empty on web.config"
+    elif _reads_web_config(store, server):
+        # Exchange 2013 takes IMServerName and IMCertificateThumbprint from <appSettings> of OWA's web.config, as the file
+        # is when the worker starts ("Configure integration between on-premises Skype for Business Server and Outlook Web
+        # App"); the virtual directory's two values are not read. Its InstantMessagingEnabled and InstantMessagingType
+        # Ocs still gate IM above (the same article sets them with Set-OwaVirtualDirectory).
+        settings = web_config_im_settings(store, server)
+        server_name = str(settings.get("IMServerName") or "").strip()
+        thumbprint = str(settings.get("IMCertificateThumbprint") or "").strip()
+        if not server_name:
+            return IM_SERVER_NAME_EMPTY, "Error", "Instant Messaging Server Name is null or empty on web.config"
+        if not thumbprint:
+            return IM_THUMBPRINT_EMPTY, "Error", "Instant Messaging Certificate Thumbprint is null or empty on web.config"
     else:
         if not str(directory.get("InstantMessagingServerName") or "").strip():
             return IM_SERVER_NAME_EMPTY, "Error", ("The Instant Messaging server name (InstantMessagingServerName) is set to null or empty "
@@ -184,7 +225,7 @@ def im_provider_event(store: Store, server: str) -> tuple[int, str, str] | None:
     # which the provider's setup writes; the lab goes by the installed product (its removal leaves that value behind).
     # Exchange 2013 and later bring their own provider on UCMA 4.0, which Exchange setup requires before it installs
     # (Exchange Server prerequisites, learn.microsoft.com): only 2010 needs the OCS 2007 R2 provider installed.
-    if not _reads_overrides(store, server) and PROVIDER_PRODUCT not in host.get("products", {}):
+    if not _reads_overrides(store, server) and not _reads_web_config(store, server) and PROVIDER_PRODUCT not in host.get("products", {}):
         return IM_NO_PROVIDER, "Error", "InstantMessageOCSProvider.InitializeEndpointManager. No registry setting for IM Provider."
     if store.faults(server).get("im_provider_error"):
         version = VERSIONS[str(store.directory()["servers"][server]["version"])]

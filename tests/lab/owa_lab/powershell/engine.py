@@ -2209,6 +2209,7 @@ _BUILTIN_TYPES = {"stringsplitoptions", "dayofweek",
 _STATIC_PROPERTIES: dict[tuple[str, str], Callable[[Engine], Any]] = {
     ("text.encoding", "utf8"): lambda e: _encoding("utf-8", "UTF8Encoding"),
     ("text.encoding", "unicode"): lambda e: _encoding("utf-16-le", "UnicodeEncoding"),
+    ("text.encoding", "bigendianunicode"): lambda e: _encoding("utf-16-be", "UnicodeEncoding"),
     ("text.encoding", "ascii"): lambda e: _encoding("ascii", "ASCIIEncoding"),
     ("datetime", "now"): lambda e: e.state["clock"](),
     ("datetime", "utcnow"): lambda e: e.state["clock"](),
