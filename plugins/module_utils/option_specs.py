@@ -128,3 +128,13 @@ OWA_WEB_CONFIG_SPEC = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "path": {"type": "str"},
 }
+
+CS_TRUSTED_APPLICATION_SPEC = {
+    "pool_fqdn": {"type": "str", "required": True},
+    "registrar": {"type": "str"},
+    "site": {"type": "str"},
+    "application_id": {"type": "str", "default": "OutlookWebApp"},
+    "port": {"type": "int", "default": 5199},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "publish": {"type": "bool", "default": True},
+}

@@ -37,6 +37,8 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "owa_im_events": ("OwaImRecords", "OwaImServerState"),
     "owa_mailbox_policy": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "setting_override": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
+    # On a Lync/Skype for Business Front End, where no Exchange snap-in exists.
+    "cs_trusted_application": ("OwaImRecords",),
 }
 
 # Every script above can reach an Exchange 2010 server, whose Windows PowerShell is 2.0: the PowerShell version

@@ -32,6 +32,15 @@ def serve(state: str) -> None:
         # OWA on the server's Default Web Site (IIS), with the same certificate.
         sites.append(OwaSite(store, name, context, wanted.get("owa", 0)))
         ports[name]["owa"] = sites[-1].port
+    for name in lab.get("front_ends", []):
+        # A Lync / Skype for Business Front End: WinRM like a CAS, but no Exchange and no OWA.
+        front_end = CasServer(store, name, lab["credentials"])
+        cert, key = tls_files(store, name)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(cert), str(key))
+        wanted = lab.get("ports", {}).get(name, {})
+        ports[name] = {"https": front_end.listen(wanted.get("https", 0), context), "http": front_end.listen(wanted.get("http", 0), None)}
+        servers.append(front_end)
     with store.edit("lab.json") as data:
         data["ports"] = ports
         data["ready"] = True

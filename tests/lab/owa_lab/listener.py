@@ -25,7 +25,8 @@ from spnego import ContextReq
 
 from .exchange.cmdlets import Session
 from .kerberos import SERVICE_CLASSES
-from .exchange.versions import VERSIONS
+from .exchange.versions import ExchangeVersion, VERSIONS
+from . import lync
 from .process import run as run_command_line
 from .psrp import PsrpService, is_psrp
 from .store import Store
@@ -77,6 +78,19 @@ def _ticket_forwardable(context: Any) -> bool:
     return bool(buffers) and len(buffers[0]) >= 4 and bool(int.from_bytes(buffers[0][:4], sys.byteorder) & _FORWARDABLE)
 
 
+def host_fqdn(store: Store, name: str) -> str:
+    """A CAS's FQDN, or a Lync/Skype for Business Front End's (which is no Exchange server)."""
+    if lync.is_front_end(store, name):
+        return lync.host_fqdn(store, name)
+    return store.directory()["servers"][name]["fqdn"]
+
+
+def host_version(store: Store, name: str) -> ExchangeVersion:
+    if lync.is_front_end(store, name):
+        return lync.host_version(store, name)
+    return VERSIONS[store.directory()["servers"][name]["version"]]
+
+
 class CasServer:
     """One Client Access server of the lab: its shells and its listeners."""
 
@@ -84,7 +98,7 @@ class CasServer:
         self.store = store
         self.name = name
         self.credentials = credentials
-        self.fqdn = store.directory()["servers"][name]["fqdn"]
+        self.fqdn = host_fqdn(store, name)
         # The WinRM service's authentication settings (winrm get winrm/config/service/auth): Kerberos needs the realm,
         # CredSSP is off unless Enable-WSManCredSSP -Role Server ran (MS-WSMV 2.2.4.34, ServiceAuthType: default false).
         service_auth = store.lab().get("winrm_service_auth", {})
@@ -95,8 +109,7 @@ class CasServer:
         self.listeners: list[_Listener] = []
 
     def _run(self, shell: Any, command_line: str, stdin: bytes | None = None) -> tuple[bytes, bytes, int]:
-        directory = self.store.directory()
-        version = VERSIONS[directory["servers"][self.name]["version"]]
+        version = host_version(self.store, self.name)
         faults = self.store.faults(self.name)
         latency = float(faults.get("latency_seconds", 0) or 0)
         if latency:
@@ -111,7 +124,7 @@ class CasServer:
         return result
 
     def _psrp_session(self, user: str, auth: str) -> Session:
-        version = VERSIONS[self.store.directory()["servers"][self.name]["version"]]
+        version = host_version(self.store, self.name)
         return Session(self.store, self.name, version, auth, user)
 
     def listen(self, port: int, context: ssl.SSLContext | None) -> int:

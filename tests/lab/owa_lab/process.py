@@ -14,7 +14,7 @@ import time
 from typing import Any
 from xml.sax.saxutils import escape
 
-from . import dotnet, network, windows_security
+from . import dotnet, lync, network, windows_security
 from .exchange.cmdlets import Session, snapin_cmdlets, types
 from .installers import NeverExits, hung_seconds
 from .powershell.builtins import core_cmdlets
@@ -124,6 +124,8 @@ def new_engine(session: Session, clock: Any = None) -> Engine:
     commands.update(snapin_cmdlets())
     commands.update(windows_cmdlets())
     commands.update(windows_security.cmdlets())
+    # Import-Module and Get-Module for the Lync / Skype for Business management module (a Front End's only).
+    commands.update(lync.module_cmdlets())
     environment = {"COMPUTERNAME": session.server, "USERNAME": session.user.split("\\")[-1],
                    "USERDOMAIN": "CONTOSO", "ExchangeInstallPath": session.version.install_path + "\\",
                    "windir": "C:\\Windows", "SystemRoot": "C:\\Windows", "TEMP": "C:\\Windows\\TEMP",

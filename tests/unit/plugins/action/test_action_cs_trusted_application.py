@@ -1,0 +1,111 @@
+"""cs_trusted_application with the remote side mocked: what it sends, how it reads the answer, what it refuses."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from ansible_collections.exchange.owa_im.plugins.action.cs_trusted_application import ActionModule as CsTrustedApplication
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _trusted_application
+
+from ansible_collections.exchange.owa_im.tests.unit.plugins.action.test_action_plugins import FakeConnection, make, record
+
+SERVER = [record("server", "name", "FE01"), record("server", "module", "SkypeForBusiness"),
+          record("site", "identity", "Site:Contoso"), record("site", "site_id", "1")]
+POOL = {"exists": True, "PoolFqdn": "cas01.contoso.lab", "Registrar": "Registrar:ocspool.contoso.lab", "SiteId": "Site:Contoso",
+        "RequiresReplication": False, "ThrottleAsServer": True, "TreatAsAuthenticated": True, "Applications": ["urn:application:OutlookWebApp"]}
+APP = {"exists": True, "Identity": "cas01.contoso.lab/urn:application:OutlookWebApp", "ApplicationId": "urn:application:OutlookWebApp",
+       "Port": "5199"}
+NONE = {"exists": False}
+ARGS = {"pool_fqdn": "CAS01.contoso.lab", "registrar": "ocspool.contoso.lab"}
+
+
+def answer(before: t.Tuple[dict, dict], actions: t.Sequence[str], after: t.Optional[t.Tuple[dict, dict]] = None) -> str:
+    lines = list(SERVER)
+    for name, fields in (("before_pool", before[0]), ("before_application", before[1])):
+        lines += [record(name, k, v) for k, v in fields.items()]
+    lines += [record("change", a, True) for a in actions]
+    if after is not None:
+        lines += [record("done", a, True) for a in actions]
+        for name, fields in (("after_pool", after[0]), ("after_application", after[1])):
+            lines += [record(name, k, v) for k, v in fields.items()]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_a_new_pool_and_application_are_created_and_published() -> None:
+    actions = ["new_pool", "new_application", "enable_topology"]
+    connection = FakeConnection(answer((NONE, NONE), actions, (POOL, APP)))
+    result = make(CsTrustedApplication, connection, dict(ARGS)).run(task_vars={})
+    assert result["changed"] is True and not result.get("failed"), result
+    assert result["actions"] == actions and result["published"] is True and result["module"] == "SkypeForBusiness"
+    assert result["before"] == {"pool": None, "application": None} and result["after"]["application"]["port"] == 5199
+    assert result["diff"]["after_header"] == "cas01.contoso.lab/urn:application:OutlookWebApp"
+    sent = connection.sent_parameters()
+    assert "script:cs_trusted_application" in sent and "library:OwaImRecords" in sent and "library:OwaImExchange" not in sent
+    assert (sent["PoolFqdn"], sent["Registrar"], sent["Site"], sent["ApplicationId"], sent["Port"], sent["State"], sent["Publish"]) == (
+        "cas01.contoso.lab", "ocspool.contoso.lab", "", "OutlookWebApp", "5199", "present", "True")
+    assert "cas01.contoso.lab" not in connection.calls[0][0]
+
+
+def test_nothing_to_do_is_no_change_and_no_publish() -> None:
+    result = make(CsTrustedApplication, FakeConnection(answer((POOL, APP), [])), dict(ARGS)).run(task_vars={})
+    assert result["changed"] is False and result["actions"] == [] and result["published"] is False
+    assert result["after"] == result["before"]
+
+
+def test_check_mode_predicts_and_asks_for_nothing() -> None:
+    connection = FakeConnection(answer((NONE, NONE), ["new_pool", "new_application", "enable_topology"]))
+    result = make(CsTrustedApplication, connection, dict(ARGS, site="site:Contoso"), check_mode=True).run(task_vars={})
+    assert result["changed"] is True and result["after"]["pool"]["registrar"] == "Registrar:ocspool.contoso.lab"
+    assert result["after"]["pool"]["site"] == "Site:Contoso" and result["after"]["application"]["port"] == 5199
+    sent = connection.sent_parameters()
+    assert sent["CheckMode"] == "True" and sent["Site"] == "Contoso"
+
+
+def test_absent_keeps_a_pool_other_applications_use_and_publish_false_warns() -> None:
+    pool = dict(POOL, Applications=["urn:application:OutlookWebApp", "urn:application:other"])
+    connection = FakeConnection(answer((pool, APP), ["remove_application"], (dict(pool, Applications=["urn:application:other"]), NONE)))
+    result = make(CsTrustedApplication, connection, {"pool_fqdn": "cas01.contoso.lab", "state": "absent", "publish": False}).run(task_vars={})
+    assert result["changed"] is True and result["actions"] == ["remove_application"] and result["after"]["application"] is None
+    assert any("Enable-CsTopology" in w for w in result["warnings"])
+
+
+def test_a_server_that_disagrees_with_the_controller_fails() -> None:
+    result = make(CsTrustedApplication, FakeConnection(answer((POOL, APP), ["set_port", "enable_topology"])), dict(ARGS)).run(task_vars={})
+    assert result["failed"] and "disagree" in result["msg"]
+
+
+@pytest.mark.parametrize(("kind", "extra", "said"), [
+    ("registrar_missing", [record("topology", "pools", "ocspool.contoso.lab")], "has no pool ocspool.contoso.lab with a Registrar"),
+    ("site_missing", [record("topology", "sites", "Site:Contoso (SiteId 1)")], "Its sites: Site:Contoso (SiteId 1)"),
+    ("pool_differs", [], "exists with another registrar Registrar:x"),
+    ("not_front_end", [], "is not a Lync Server 2013 or Skype for Business Server Front End"),
+])
+def test_refusals_say_why_and_change_nothing(kind: str, extra: t.List[str], said: str) -> None:
+    message = "registrar Registrar:x" if kind == "pool_differs" else "x"
+    stdout = "\r\n".join(SERVER + extra + [record("error", "kind", kind), record("error", "message", message)]) + "\r\n"
+    result = make(CsTrustedApplication, FakeConnection(stdout, rc=4), dict(ARGS)).run(task_vars={})
+    assert result["failed"] and said in result["msg"], result["msg"]
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    ({"pool_fqdn": "cas01"}, "pool_fqdn must be a fully qualified domain name"),
+    ({"pool_fqdn": "cas01.contoso.lab"}, "registrar (the Front End pool's FQDN) is required"),
+    (dict(ARGS, port=70000), "port must be a TCP port"),
+    (dict(ARGS, application_id="Outlook Web App"), "application_id must be an application name"),
+])
+def test_bad_input_reaches_no_server(args: t.Dict[str, t.Any], said: str) -> None:
+    connection = FakeConnection("")
+    result = make(CsTrustedApplication, connection, args).run(task_vars={})
+    assert result["failed"] and said in result["msg"] and "Nothing was sent to the server." in result["msg"]
+    assert connection.calls == []
+
+
+def test_the_plan_follows_the_state() -> None:
+    wanted = _trusted_application.desired(dict(ARGS, application_id="urn:application:OutlookWebApp", port=5199, state="present", publish=True))
+    assert wanted["application_id"] == "OutlookWebApp"
+    assert _trusted_application.planned(POOL, dict(APP, Port="5200"), wanted) == ["set_port", "enable_topology"]
+    absent = dict(wanted, state="absent")
+    assert _trusted_application.planned(POOL, APP, absent) == ["remove_application", "remove_pool", "enable_topology"]
+    assert _trusted_application.planned(NONE, NONE, absent) == []
