@@ -80,15 +80,14 @@ def _ticket_forwardable(context: Any) -> bool:
 
 def host_fqdn(store: Store, name: str) -> str:
     """A CAS's FQDN, or a Lync/Skype for Business Front End's (which is no Exchange server)."""
-    if lync.is_front_end(store, name):
-        return lync.host_fqdn(store, name)
-    return store.directory()["servers"][name]["fqdn"]
+    servers = store.directory()["servers"]
+    return servers[name]["fqdn"] if name in servers else lync.host_fqdn(store, name)
 
 
 def host_version(store: Store, name: str) -> ExchangeVersion:
-    if lync.is_front_end(store, name):
-        return lync.host_version(store, name)
-    return VERSIONS[store.directory()["servers"][name]["version"]]
+    # One read of the directory for a CAS, the common case (every command a module sends goes through here).
+    servers = store.directory()["servers"]
+    return VERSIONS[servers[name]["version"]] if name in servers else lync.host_version(store, name)
 
 
 class CasServer:
