@@ -121,9 +121,9 @@ class ActionModule(ExchangeActionBase):
             effective = _setting_override.effective_im_settings(overrides, name)
             if im_on:
                 override_changes = _setting_override.im_setting_changes(effective, desired)
-            directory_desired = {k: v for k, v in desired.items() if k in ("InstantMessagingEnabled", "InstantMessagingType")}
-        else:
-            directory_desired = desired
+        # From Exchange 2013 on, the directory keeps only IM on and its type; the server and certificate live elsewhere.
+        directory_desired = desired if mechanism == "virtual_directory" else {
+            k: v for k, v in desired.items() if k in ("InstantMessagingEnabled", "InstantMessagingType")}
         changes = _owa_settings.differences(before_raw, directory_desired)
         result: t.Dict[str, t.Any] = {
             "changed": False,
@@ -150,10 +150,12 @@ class ActionModule(ExchangeActionBase):
             missing = [state["name"] for state in result["components"]
                        if not state["installed"] and (params["include_hotfixes"] or "applies_to" not in state)]
             result["components_missing"] = missing
-        result["changes_needed"] = bool(changes or missing or override_changes)
+        # Exchange 2013 keeps the server and certificate in web.config, which this read does not open: with IM on, the
+        # role's web.config step (idempotent, its own remote process) compares and sets them on every run, since a
+        # cumulative update replaces the file.
+        result["web_config_check_needed"] = mechanism == "web_config" and im_on
+        result["changes_needed"] = bool(changes or missing or override_changes or result["web_config_check_needed"])
         warnings: t.List[str] = []
-        if mechanism == "web_config":
-            warnings.append("%s: %s" % (name, _owa_settings.later_version_note(server.get("version"))))
         if mechanism == "setting_override" and result["setting_override"]["ambiguous"]:
             warnings.append("%s: several IM setting overrides apply with the same scope (%s); Exchange's choice among them is not "
                             "documented. Keep one." % (name, ", ".join(str(n) for n in result["setting_override"]["ambiguous"])))

@@ -28,14 +28,15 @@ class ActionModule(ExchangeActionBase):
         result: t.Dict[str, t.Any] = {"changed": False, "server": server, "path": web_config.get("path"),
                                       "exists": bool(web_config.get("exists"))}
         if not result["exists"]:
-            result.update(im_settings=None, mappable=False, reason="%s has no file %s" % (server, web_config.get("path")))
+            result.update(im_settings=None, exchange_2013_settings=None, mappable=False, reason="%s has no file %s" % (server, web_config.get("path")))
             return result
         try:
             settings_found = _rtm_web_config.rtm_settings(web_config.get("text") or "")
+            exchange_2013 = _rtm_web_config.exchange_2013_settings(web_config.get("text") or "")
         except _rtm_web_config.WebConfigError as exc:
             raise ExchangeFailure("%s: %s (%s)" % (server, exc, web_config.get("path")))
         reason = _rtm_web_config.unmappable_reason(settings_found)
-        result.update(im_settings=settings_found, mappable=reason is None, reason=reason)
+        result.update(im_settings=settings_found, mappable=reason is None, reason=reason, exchange_2013_settings=exchange_2013)
         return result
 
     def refuse_large_file(self, records: Records) -> None:

@@ -20,8 +20,9 @@ description:
   - On Exchange 2016 and later, OWA takes its IM server and certificate from a setting override, not from the virtual
     directory; the module then compares the server name and thumbprint with the IM setting override that applies to this
     server (RV(setting_override_changes)) and the virtual directory's on/off and type only; the OCS 2007 R2 components and
-    the 5075 connect-back check do not apply there and are left out. Exchange 2013 (C(web.config)) is reported but not
-    yet compared.
+    the 5075 connect-back check do not apply there and are left out. On Exchange 2013 the server and certificate live in
+    OWA's C(web.config), which this read does not open; RV(web_config_check_needed) then says the role's
+    M(exchange.owa_im.owa_web_config) step should compare and set them.
   - Nothing is changed.
 options:
   identity:
@@ -233,8 +234,14 @@ setting_override:
   type: dict
   sample: {"from": "OWA IM EX01", "ambiguous": [], "IMServerName": "sfbpool.contoso.com",
            "IMCertificateThumbprint": "CDF34A740E9D225A1A06193A9D44B2CE22775308", "overrides": []}
+web_config_check_needed:
+  description: Exchange 2013 with IM intended on, where the server and certificate in OWA's C(web.config) must be compared (and set).
+  returned: success
+  type: bool
 changes_needed:
-  description: Whether the virtual directory or the IM setting override differs from the intended settings, or a component is missing.
+  description:
+    - Whether the virtual directory or the IM setting override differs from the intended settings, a component is
+      missing, or (Exchange 2013) C(web.config) must be compared.
   returned: success
   type: bool
 restart_pending:

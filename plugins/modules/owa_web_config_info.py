@@ -62,6 +62,13 @@ im_settings:
   type: dict
   sample: {"pool_name": "ocspool.contoso.com", "certificate_issuer": "CN=ContosoCA, DC=contoso, DC=com",
            "certificate_serial_number": "1f 5e dd 03 00 00 00 00 00 05"}
+exchange_2013_settings:
+  description:
+    - Exchange 2013's IM keys in C(<appSettings>), C(IMServerName) and C(IMCertificateThumbprint) (None for each one
+      absent); OWA 2013 takes its IM server and certificate from them (M(exchange.owa_im.owa_web_config) sets them).
+  returned: when the file exists
+  type: dict
+  sample: {"instant_messaging_server_name": "lyncpool.contoso.com", "instant_messaging_certificate_thumbprint": "CDF34A740E9D225A1A06193A9D44B2CE22775308"}
 mappable:
   description: Whether the keys name a pool and a certificate, so they can become virtual directory settings.
   returned: success

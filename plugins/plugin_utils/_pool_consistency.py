@@ -106,12 +106,18 @@ def role_entries(hosts: t.Sequence[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str,
         else:
             settings, certificate = state.get("virtual_directory"), state.get("certificate")
         override = host.get("owa_im_setting_override")
+        web_config = host.get("owa_im_web_config")
         if state.get("im_settings_from") == "setting_override":
             settings = dict(settings or {}, **_override_settings(state, override))
+        elif state.get("im_settings_from") == "web_config" and _ran(web_config):
+            # Exchange 2013: what the role's web.config step found or left there.
+            after = web_config.get("after") or {}
+            settings = dict(settings or {}, instant_messaging_server_name=after.get("im_server_name"),
+                            instant_messaging_certificate_thumbprint=after.get("im_certificate_thumbprint"))
         restart = host.get("owa_im_restart")
         components = host.get("owa_im_components")
         changed = bool((_ran(applied) and applied.get("changed")) or (_ran(components) and components.get("changed"))
-                       or (_ran(override) and override.get("changed")))
+                       or (_ran(override) and override.get("changed")) or (_ran(web_config) and web_config.get("changed")))
         entries.append({
             "server": host.get("inventory_hostname"),
             "pool": host.get("owa_im_pool_name") or "",

@@ -114,3 +114,27 @@ def test_site_converges_a_mixed_pool_each_server_its_own_way(tmp_path: Path) -> 
         assert audit.returncode == 0, audit.stdout[-3000:]
     finally:
         mixed.owa_lab("down")
+
+
+def test_site_configures_a_2013_pool_through_web_config(tmp_path: Path) -> None:
+    lab = start_lab(tmp_path / "lab", 2, "--version", "2013")
+    try:
+        first = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+        assert first.returncode == 0, first.stdout[-4000:]
+        for server in ("CAS01", "CAS02"):
+            vdir = lab.vdir(server)
+            assert vdir["InstantMessagingEnabled"] is True and vdir["InstantMessagingType"] == "Ocs"
+            assert not vdir.get("InstantMessagingServerName")
+            worker = lab.host(server)["workers"]["MSExchangeOWAAppPool"]
+            assert worker.get("started"), server
+        events = lab.log()
+        for server in ("CAS01", "CAS02"):
+            # OWA 2013 read the keys the role wrote into web.config when its worker started again, and loaded IM.
+            assert any(e["event"] == "event-log" and e["server"] == server and e.get("event_id") == 112 for e in events), server
+            assert not lab.host(server)["products"], server
+        second = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path))
+        assert second.returncode == 0 and "changed=0" in second.stdout.split("PLAY RECAP")[-1], second.stdout[-3000:]
+        audit = lab.playbook(PLAYBOOKS / "audit.yml", extra_vars=lab_vars(tmp_path))
+        assert audit.returncode == 0, audit.stdout[-3000:]
+    finally:
+        lab.owa_lab("down")
