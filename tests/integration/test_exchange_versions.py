@@ -138,3 +138,24 @@ def test_site_configures_a_2013_pool_through_web_config(tmp_path: Path) -> None:
         assert audit.returncode == 0, audit.stdout[-3000:]
     finally:
         lab.owa_lab("down")
+
+
+def test_site_creates_the_trusted_application_pools_on_the_front_end(tmp_path: Path) -> None:
+    """Exchange 2016 with Skype for Business Server 2019: with owa_im_manage_trusted_applications the role creates the
+    trusted application pool and OutlookWebApp application itself, and needs no confirmation from the administrator."""
+    lab = start_lab(tmp_path / "lab", 2, "--version", "2016", "--front-end", "sfb2019", "--shared-certificate", "mail.contoso.lab")
+    try:
+        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(
+            tmp_path, owa_im_host_authorization_confirmed=False, owa_im_manage_trusted_applications=True))
+        assert run.returncode == 0, run.stdout[-4000:]
+        topology = lab.directory()["lync"]
+        # One pool for the shared certificate's subject, the application on 5199, published.
+        assert [p["fqdn"] for p in topology["trusted_application_pools"]] == ["mail.contoso.lab"]
+        assert topology["published"] is True and topology["pending"] == []
+        assert [(a["application_id"], a["port"]) for a in topology["trusted_applications"]] == [("urn:application:OutlookWebApp", 5199)]
+        assert sorted(o["name"] for o in _im_overrides(lab)) == ["OWA IM CAS01", "OWA IM CAS02"]
+        again = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(
+            tmp_path, owa_im_host_authorization_confirmed=False, owa_im_manage_trusted_applications=True))
+        assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1], again.stdout[-3000:]
+    finally:
+        lab.owa_lab("down")
