@@ -17,11 +17,11 @@ description:
     VariantConfiguration -Argument Refresh)) and reads back, in one remote PowerShell process.
   - An override without O(server) applies to every Exchange 2016 and later server of the forest and is stored once in
     Active Directory; change it from one server (C(run_once)). Each server reads it only after its own
-    VariantConfiguration is refreshed and OWA's application pool restarted, so every server needs the refresh: run the
+    VariantConfiguration is refreshed and OWA's application pool restarted, so every server needs the refresh; run the
     task again on every server with O(refresh=always) (nothing left to change there, so it only refreshes), then
     M(exchange.owa_im.iis_restart) with O(exchange.owa_im.iis_restart#module:method=recycle_app_pool) and
     O(exchange.owa_im.iis_restart#module:when_pending=true).
-  - Whether OWA owes a restart (RV(restart_pending)) is decided on each server from its own facts: OWA's worker started
+  - Whether OWA owes a restart (RV(restart_pending)) is decided on each server from its own facts, when OWA's worker started
     before the newest C(WhenChanged) of the C(OwaServer)/C(IMSettings) overrides that apply to it, or before the change
     marker this module writes there. An override removed on another server leaves no C(WhenChanged) behind; that server
     learns of it only from the server that removed it.
@@ -76,7 +76,7 @@ options:
     default: true
   refresh:
     description:
-      - When to refresh this server's VariantConfiguration, so that OWA reads the overrides when its pool restarts:
+      - When to refresh this server's VariantConfiguration, so that OWA reads the overrides when its pool restarts;
         V(changed) after a change made by this task, V(always) on every run (also in a run with nothing to change; not in
         check mode), V(never) to leave it to you.
     type: str

@@ -63,7 +63,7 @@ def validate_servers(servers: t.Optional[t.Sequence[t.Any]]) -> t.List[str]:
         name = str(server)
         if "." in name:
             raise SettingError("server %r is a fully qualified name; give the Exchange server's name (such as %s), as "
-                               "New-SettingOverride -Server expects." % (name, name.split(".")[0].upper()))
+                               "New-SettingOverride -Server expects." % (name, name.split(".", maxsplit=1)[0].upper()))
         if not _SERVER_NAME.match(name):
             raise SettingError("server %r is not an Exchange server name (letters, digits and hyphens)." % name)
         names.append(name)
