@@ -1595,8 +1595,9 @@ class Engine:
             if isinstance(index, list):
                 return [owner.get(key) for key in index]   # $h["a", "b"]: the value of each key
             return owner.get(index)
-        if isinstance(owner, (list, str, bytes)):
-            items = owner
+        if isinstance(owner, (list, str, bytes, PSCollection)):
+            # A .NET collection with an indexer (MatchCollection, MultiValuedProperty) is indexed like an array.
+            items = owner.items if isinstance(owner, PSCollection) else owner
             if isinstance(index, list):
                 return [self._index(items, i) for i in index]
             return self._index(items, index)

@@ -281,7 +281,7 @@ def match_object(compiled: regexes.DotNetRegex, match: Any) -> PSObject:
         return PSObject("System.Text.RegularExpressions.Match", {"Success": False, "Value": "", "Index": 0, "Length": 0,
                                                                 "Groups": GroupCollection([empty], {})}, text="")
     values = compiled.group_values(match)
-    groups = [_group(value, match.start(0) if i == 0 else 0) for i, value in enumerate(values)]
+    groups = [_group(value, start) for value, start in zip(values, compiled.group_starts(match))]
     names = {name: groups[number] for number in range(1, len(values))
              for name in [n for n, p in compiled.names if compiled.numbers.get(number) == p]}
     return PSObject("System.Text.RegularExpressions.Match", {

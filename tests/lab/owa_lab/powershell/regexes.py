@@ -61,6 +61,14 @@ class DotNetRegex:
             values.append(match.group(self.numbers[dotnet]))
         return values
 
+    def group_starts(self, match: Any) -> list[int]:
+        """Where each of Groups[0..n] starts, in .NET order; a group that did not take part starts at 0, as in .NET."""
+        starts = [match.start(0)]
+        for dotnet in sorted(self.numbers):
+            start = match.start(self.numbers[dotnet])
+            starts.append(start if start >= 0 else 0)
+        return starts
+
     def group(self, match: Any, key: str) -> str | None:
         if key.isdigit():
             number = int(key)
