@@ -186,25 +186,19 @@ def im_provider_event(store: Store, server: str) -> tuple[int, str, str] | None:
         # Exchange Online only and is silent on this, so the lab keeps the stricter reading: both gates stay.
         # A worker that started before any refresh (the lab's initial workers) holds none.
         settings = (host.get("workers", {}).get(OWA_POOL) or {}).get("im_settings") or {}
-        server_name = str(settings.get("IMServerName") or "").strip()
-        thumbprint = str(settings.get("IMCertificateThumbprint") or "").strip()
-        if not server_name:
-            # owa-lab's words, after the thumbprint's sentence the article quotes.
-            return IM_SERVER_NAME_EMPTY, "Error", "Instant Messaging Server Name is null or empty on web.config"
-        if not thumbprint:
-            # The error OWA reports, as the OWA.Protocol.Dep health set quotes it in that article.
-            return IM_THUMBPRINT_EMPTY, "Error", "Instant Messaging Certificate Thumbprint is null or empty on web.config"
     elif _reads_web_config(store, server):
         # Exchange 2013 takes IMServerName and IMCertificateThumbprint from <appSettings> of OWA's web.config, as the file
         # is when the worker starts ("Configure integration between on-premises Skype for Business Server and Outlook Web
         # App"); the virtual directory's two values are not read. Its InstantMessagingEnabled and InstantMessagingType
         # Ocs still gate IM above (the same article sets them with Set-OwaVirtualDirectory).
         settings = web_config_im_settings(store, server)
-        server_name = str(settings.get("IMServerName") or "").strip()
+    if _reads_overrides(store, server) or _reads_web_config(store, server):
         thumbprint = str(settings.get("IMCertificateThumbprint") or "").strip()
-        if not server_name:
+        if not str(settings.get("IMServerName") or "").strip():
+            # owa-lab's words, after the thumbprint's sentence the 2016 article quotes.
             return IM_SERVER_NAME_EMPTY, "Error", "Instant Messaging Server Name is null or empty on web.config"
         if not thumbprint:
+            # The error OWA reports, as the OWA.Protocol.Dep health set quotes it in the 2016 article.
             return IM_THUMBPRINT_EMPTY, "Error", "Instant Messaging Certificate Thumbprint is null or empty on web.config"
     else:
         if not str(directory.get("InstantMessagingServerName") or "").strip():
