@@ -83,6 +83,15 @@ def test_an_override_made_by_hand_for_the_organisation_is_kept_and_a_servers_own
     assert names == ["IM Override", "OWA IM CAS01", "OWA IM CAS02"]
 
 
+def test_without_confirmation_a_2016_server_is_stopped_with_the_skype_for_business_step(pool_2016: Lab, tmp_path: Path) -> None:
+    run = pool_2016.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path, owa_im_host_authorization_confirmed=False))
+    assert run.returncode != 0
+    said = " ".join(run.stdout.split())
+    assert ("Nothing was changed. Lync Server 2013 and Skype for Business Server only talk to this Exchange server through a trusted "
+            "application pool named cas01.contoso.lab") in said, said[-3000:]
+    assert [e for e in pool_2016.log() if e["event"] == "ad-change"] == []
+
+
 def test_setting_override_is_refused_on_exchange_2010(lab: Lab, tmp_path: Path) -> None:
     run = lab.play(tmp_path, {"exchange.owa_im.setting_override": {"name": "OWA IM", "parameters": {"IMServerName": "ocspool.contoso.lab"}}},
                    "--limit", "cas01.contoso.lab")

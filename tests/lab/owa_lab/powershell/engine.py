@@ -1839,6 +1839,9 @@ class Engine:
         if converter is not None:
             return converter(value)
         self.resolve_type(type_name)
+        if key in _UNCONVERTED_TYPES:
+            # Real types whose conversion the lab lacks: PowerShell would convert, so its refusal would be a lie.
+            raise self.lab_gap(f"converting a value to [{type_name}]")
         raise RuntimeError_(f'Cannot convert value "{to_string(value)}" to type "{type_name}".', error_id="ConvertToFinalInvalidCastException",
                             category="InvalidArgument")
 
@@ -2196,6 +2199,9 @@ _PLAIN_OBJECTS = {"System.Management.Automation.PSCustomObject", "System.Collect
                   "System.Text.RegularExpressions.Match", "System.Text.RegularExpressions.Group"}
 _FULL_NAMES = {"math": "System.Math", "string": "System.String", "regex": "System.Text.RegularExpressions.Regex",
                "datetime": "System.DateTime", "int": "System.Int32", "convert": "System.Convert"}
+
+# Types PowerShell converts to (from text, for instance [xml]'<a/>') that the lab knows by name but does not convert to.
+_UNCONVERTED_TYPES = {"xml", "xml.xmldocument", "timespan", "guid"}
 
 # Type accelerators PowerShell 3.0 added: a 2.0 server cannot find them.
 _PS3_TYPES = {"ordered", "pscustomobject", "management.automation.pscustomobject"}
