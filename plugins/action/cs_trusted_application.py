@@ -37,7 +37,7 @@ def topology_failure(server: str, wanted: t.Mapping[str, t.Any], records: Record
     where = plain_text(server, 80)
     if kind == "not_front_end":
         return ExchangeFailure("%s is not a Lync Server 2013 or Skype for Business Server Front End: neither the SkypeForBusiness nor "
-                               "the Lync module is installed there. Point the task at a Front End (the lab's group ocs_front_ends)."
+                               "the Lync module is installed there. Point the task at a Front End (the role uses the first host of owa_im_front_end_group)."
                                % where, error_kind="not_front_end")
     if kind == "registrar_missing":
         return ExchangeFailure("the topology has no pool %s with a Registrar service (registrar); nothing was changed. Its pools: %s."
