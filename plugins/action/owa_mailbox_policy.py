@@ -6,7 +6,7 @@ import datetime as dt
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import OWA_MAILBOX_POLICY_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _mailbox_policy, _server_state
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _mailbox_policy, _owa_settings, _server_state
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure, settled_settings
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._owa_settings import SettingError
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import Records
@@ -70,7 +70,7 @@ class ActionModule(ExchangeActionBase):
         server = dict(records.get("server", {}))
         server.pop("now", None)
         changes = {prop: desired[prop] for prop in records.get("change", {})}
-        after_raw = settled_settings(before_raw, records.get("after", {}), changes, desired, check_mode, _mailbox_policy.differences,
+        after_raw = settled_settings(before_raw, records.get("after", {}), changes, desired, check_mode, _owa_settings.differences,
                                      "the policy %s" % plain_text(name, 120))
         before = _mailbox_policy.as_options(before_raw)
         after = _mailbox_policy.as_options(after_raw)

@@ -9,10 +9,10 @@ servers say.
 
 from __future__ import annotations
 
-import re
 import typing as t
 
-from ._owa_settings import SettingError, normalise_type, same_value
+from ._owa_settings import SettingError, normalise_type
+from ._setting_override import im_mechanism
 
 # The module's option names for the policy's properties (Set-OwaMailboxPolicy, Exchange 2010 and later).
 PROPERTIES = {
@@ -47,10 +47,6 @@ def validate_name(value: t.Any) -> str:
     return name
 
 
-def differences(current: t.Mapping[str, t.Any], desired: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
-    return {prop: wanted for prop, wanted in desired.items() if not same_value(prop, current.get(prop), wanted)}
-
-
 def as_options(settings: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
     return {option: settings.get(prop) for option, prop in PROPERTIES.items() if prop in settings}
 
@@ -58,8 +54,7 @@ def as_options(settings: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
 def later_version_warning(admin_display_version: t.Optional[str], after: t.Mapping[str, t.Any]) -> t.Optional[str]:
     """On Exchange 2013 and later (major version 15) IM in OWA needs the policy's type to be Ocs as well as enabled;
     Microsoft's integration steps for those versions set both."""
-    match = re.search(r"Version (\d+)\.", admin_display_version or "")
-    if not match or int(match.group(1)) < 15 or not after.get("InstantMessagingEnabled"):
+    if im_mechanism(admin_display_version) == "virtual_directory" or not after.get("InstantMessagingEnabled"):
         return None
     try:
         if normalise_type(after.get("InstantMessagingType") or "none") == "Ocs":
