@@ -138,3 +138,13 @@ CS_TRUSTED_APPLICATION_SPEC = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "publish": {"type": "bool", "default": True},
 }
+
+OCS_HOST_AUTHORIZATION_SPEC = {
+    "servers": {"type": "list", "elements": "str", "required": True},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "outbound_only": {"type": "bool", "default": False},
+    "throttle_as_server": {"type": "bool", "default": True},
+    "treat_as_authenticated": {"type": "bool", "default": True},
+    "backend": {"type": "str", "default": "(local)\\rtc"},
+    "change_id": {"type": "str"},
+}

@@ -39,6 +39,8 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "setting_override": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     # On a Lync/Skype for Business Front End, where no Exchange snap-in exists.
     "cs_trusted_application": ("OwaImRecords",),
+    # On an OCS 2007 R2 server (Windows Server 2008 / 2008 R2, PowerShell 2.0): its backups use the state folder's functions.
+    "ocs_host_authorization": ("OwaImRecords", "OwaImServerState"),
 }
 
 # Every script above can reach an Exchange 2010 server, whose Windows PowerShell is 2.0: the PowerShell version

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from . import kerberos, lync, organisation
+from . import kerberos, lync, ocs, organisation
 from .store import Store
 
 DEFAULT_STATE = ".owa-lab"
@@ -73,8 +73,11 @@ def up(args: argparse.Namespace) -> int:
                              "reboot_seconds": args.reboot_seconds, "owa_warmup_seconds": args.owa_warmup_seconds,
                              "started": time.time(),
                              "hung_process_seconds": args.hung_seconds, "ready": False})
-    if args.front_end:
+    if args.front_end in ocs.PRODUCTS:
+        ocs.build(store, args.front_end)
+    elif args.front_end:
         lync.build(store, args.front_end)
+    if args.front_end:
         with store.edit("lab.json") as data:
             data["front_ends"] = [lync.FRONT_END]
     organisation.write_controller_installers(state / "installers")
@@ -107,7 +110,8 @@ def up(args: argparse.Namespace) -> int:
         return 1
     inventory = Path(args.inventory) if args.inventory else state / "inventory.yml"
     write_inventory(store, inventory, args.connection, args.auth)
-    front_end = f", Front End {lync.FRONT_END} ({lync.PRODUCTS[args.front_end].display})" if args.front_end else ""
+    products = {**lync.PRODUCTS, **ocs.PRODUCTS}
+    front_end = f", Front End {lync.FRONT_END} ({products[args.front_end].display})" if args.front_end else ""
     print(f"owa-lab: {args.servers} CAS server(s), Exchange {args.mixed or args.version}{front_end}, up in {time.time() - started:.1f} s; "
           f"inventory {inventory}")
     if args.auth == "kerberos":
@@ -153,14 +157,14 @@ def write_inventory(store: Store, path: Path, connection: str = "winrm", auth: s
         "owa_lab_ca": str(store.path("tls", "ca.pem").resolve()),
         "owa_im_owa_ca_path": str(store.path("tls", "ca.pem").resolve()),
     }}}}}
-    front_ends = {lync.host_fqdn(store, name): {"ansible_host": "127.0.0.1", "ansible_port": lab["ports"][name]["https"],
+    front_ends = {ocs.front_end_fqdn(store, name): {"ansible_host": "127.0.0.1", "ansible_port": lab["ports"][name]["https"],
                                                 "owa_lab_http_port": lab["ports"][name]["http"], "ocs_server_name": name}
                   for name in lab.get("front_ends", [])}
     if front_ends:
         inventory["all"]["children"]["ocs_front_ends"] = {"hosts": front_ends, "vars": {
             **front_end_vars, "owa_lab_state": str(store.root.resolve()),
             # The Front End pool (the lab's OCS pool name) whose Registrar the trusted application pools name.
-            "owa_lab_front_end_pool": store.directory()["lync"]["pools"][0]["fqdn"],
+            "owa_lab_front_end_pool": ocs.pool_fqdn(store) if "ocs" in store.directory() else store.directory()["lync"]["pools"][0]["fqdn"],
         }}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# Written by owa-lab up: a simulated Exchange organisation on this machine.\n"
@@ -319,9 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--constrained-delegation", choices=kerberos.DELEGATION_CHOICES, default="none",
                    help="let every CAS computer account delegate to the DC's LDAP and the file server's CIFS service "
                         "(msDS-AllowedToDelegateTo): kerberos-only, or any-protocol (protocol transition, NTLM logons too)")
-    p.add_argument("--front-end", choices=sorted(lync.PRODUCTS), dest="front_end",
-                   help="add one Lync Server 2013 or Skype for Business Server 2015/2019 Front End (FE01), its pool the lab's OCS pool "
-                        "name, in the inventory group ocs_front_ends")
+    p.add_argument("--front-end", choices=sorted({**lync.PRODUCTS, **ocs.PRODUCTS}), dest="front_end",
+                   help="add one Lync Server 2013 or Skype for Business Server 2015/2019 Front End, or an OCS 2007 R2 Standard Edition "
+                        "server (FE01), its pool the lab's OCS pool name, in the inventory group ocs_front_ends")
     p.add_argument("--connection", choices=["winrm", "psrp"], default="winrm",
                    help="the Ansible connection the inventory uses: winrm (pywinrm) or psrp (pypsrp, PowerShell remoting)")
     p.set_defaults(run=up)

@@ -26,7 +26,7 @@ from spnego import ContextReq
 from .exchange.cmdlets import Session
 from .kerberos import SERVICE_CLASSES
 from .exchange.versions import ExchangeVersion, VERSIONS
-from . import lync
+from . import lync, ocs
 from .process import run as run_command_line
 from .psrp import PsrpService, is_psrp
 from .store import Store
@@ -81,12 +81,16 @@ def _ticket_forwardable(context: Any) -> bool:
 def host_fqdn(store: Store, name: str) -> str:
     """A CAS's FQDN, or a Lync/Skype for Business Front End's (which is no Exchange server)."""
     servers = store.directory()["servers"]
+    if name not in servers and ocs.is_ocs_server(store, name):
+        return ocs.host_fqdn(store, name)
     return servers[name]["fqdn"] if name in servers else lync.host_fqdn(store, name)
 
 
 def host_version(store: Store, name: str) -> ExchangeVersion:
     # One read of the directory for a CAS, the common case (every command a module sends goes through here).
     servers = store.directory()["servers"]
+    if name not in servers and ocs.is_ocs_server(store, name):
+        return ocs.host_version(store, name)
     return VERSIONS[servers[name]["version"]] if name in servers else lync.host_version(store, name)
 
 

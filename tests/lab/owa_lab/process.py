@@ -14,7 +14,7 @@ import time
 from typing import Any
 from xml.sax.saxutils import escape
 
-from . import dotnet, lync, network, windows_security
+from . import dotnet, lync, network, ocs, windows_security
 from .exchange.cmdlets import Session, snapin_cmdlets, types
 from .installers import NeverExits, hung_seconds
 from .powershell.builtins import core_cmdlets
@@ -126,6 +126,8 @@ def new_engine(session: Session, clock: Any = None) -> Engine:
     commands.update(windows_security.cmdlets())
     # Import-Module and Get-Module for the Lync / Skype for Business management module (a Front End's only).
     commands.update(lync.module_cmdlets())
+    # Get-WmiObject, Set-WmiInstance and Remove-WmiObject for OCS 2007 R2's Host Authorization (MSFT_SIPRemoteAddressData).
+    commands.update(ocs.wmi_cmdlets())
     environment = {"COMPUTERNAME": session.server, "USERNAME": session.user.split("\\")[-1],
                    "USERDOMAIN": "CONTOSO", "ExchangeInstallPath": session.version.install_path + "\\",
                    "windir": "C:\\Windows", "SystemRoot": "C:\\Windows", "TEMP": "C:\\Windows\\TEMP",

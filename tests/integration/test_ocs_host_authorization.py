@@ -1,0 +1,101 @@
+"""ocs_host_authorization against the lab's OCS 2007 R2 Standard Edition server (PowerShell 2.0, WMI): create, unchanged on
+a second run, check mode and diff, a changed flag and absent each backed up on the server first, and refused input
+that changes nothing."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import Lab, start_lab
+from owa_lab.store import Store
+
+FRONT_END = "fe01.contoso.lab"
+SERVERS = ["cas01.contoso.lab", "CAS02.contoso.lab"]
+BACKUPS = "host-authorization-backups"
+
+
+@pytest.fixture(scope="module")
+def ocs(tmp_path_factory: pytest.TempPathFactory):
+    started = start_lab(tmp_path_factory.mktemp("lab"), 2, "--version", "2010sp3", "--front-end", "ocs2007r2")
+    yield started
+    started.owa_lab("down")
+
+
+def _play(lab: Lab, tmp_path: Path, args: dict[str, Any], *flags: str) -> tuple[Any, dict[str, Any]]:
+    """One task on the group ocs_front_ends; its result from the OCS server."""
+    playbook = [{"hosts": "ocs_front_ends", "gather_facts": False, "tasks": [
+        {"exchange.owa_im.ocs_host_authorization": args, "register": "result", "ignore_errors": True},
+        {"ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(tmp_path) + "/{{ inventory_hostname }}.json"},
+         "delegate_to": "localhost", "check_mode": False}]}]
+    path = tmp_path / "play.yml"
+    path.write_text(yaml.safe_dump(playbook))
+    run = lab.playbook(path, *flags)
+    assert run.returncode == 0, run.stdout[-3000:]
+    return run, Lab.result(tmp_path, FRONT_END)
+
+
+def _entries(lab: Lab) -> list[dict[str, Any]]:
+    return lab.directory()["ocs"]["remote_addresses"]
+
+
+def _backups(lab: Lab) -> list[str]:
+    return sorted(path for path in lab.host("FE01")["files"] if BACKUPS in path.lower() and path.lower().endswith(".owaim"))
+
+
+def test_entries_are_created_left_alone_changed_and_removed_with_backups(ocs: Lab, tmp_path: Path) -> None:
+    run, check = _play(ocs, tmp_path, {"servers": SERVERS}, "--check", "--diff")
+    assert check["changed"] is True and [a["action"] for a in check["actions"]] == ["create", "create"], check
+    assert check["after"][0] == {"server": "cas01.contoso.lab", "instance_id": None, "backend": "(local)\\rtc", "outbound_only": False,
+                                 "throttle_as_server": True, "treat_as_authenticated": True}
+    assert "treat_as_authenticated" in run.stdout and _entries(ocs) == []   # the diff, and nothing changed
+
+    _run, first = _play(ocs, tmp_path, {"servers": SERVERS})
+    assert first["changed"] is True and first["front_end"] == "FE01" and "server_backup_file" not in first, first
+    entries = _entries(ocs)
+    assert sorted(e["Server"] for e in entries) == ["cas01.contoso.lab", "cas02.contoso.lab"]
+    assert all((e["Backend"], e["OutboundOnly"], e["ThrottleAsServer"], e["TreatAsAuthenticated"]) == ("(local)\\rtc", False, True, True)
+               for e in entries)
+    assert [a["server"] for a in first["after"]] == ["cas01.contoso.lab", "cas02.contoso.lab"] and _backups(ocs) == []
+
+    _run, second = _play(ocs, tmp_path, {"servers": SERVERS})
+    assert second["changed"] is False and second["actions"] == [] and second["after"] == second["before"]
+    puts = len([e for e in ocs.log() if e["event"] == "wmi-put"])
+    assert puts == 2
+
+    # An entry someone changed by hand is put back, and its old flags kept on the server first.
+    with Store(ocs.state).edit_directory() as directory:
+        directory["ocs"]["remote_addresses"][0]["TreatAsAuthenticated"] = False
+    _run, fixed = _play(ocs, tmp_path, {"servers": ["cas01.contoso.lab"]}, "--diff")
+    assert fixed["changed"] is True and [a["action"] for a in fixed["actions"]] == ["update"], fixed
+    assert fixed["before"][0]["treat_as_authenticated"] is False and fixed["after"][0]["treat_as_authenticated"] is True
+    assert fixed["diff"]["before"]["entries"] == fixed["before"]
+    backups = _backups(ocs)
+    assert len(backups) == 1 and fixed["server_backup_file"].lower() == backups[0].lower()
+    text = (ocs.state / "blobs" / ocs.host("FE01")["files"][backups[0]]["blob"]).read_text(encoding="utf-8-sig")
+    assert "OWAIM|settings|TreatAsAuthenticated|bool|" + base64.b64encode(b"False").decode() in text
+    assert "OWAIM|backup|identity|string|" + base64.b64encode(b"cas01.contoso.lab").decode() in text
+
+    _run, gone = _play(ocs, tmp_path, {"servers": SERVERS, "state": "absent"})
+    assert gone["changed"] is True and [a["action"] for a in gone["actions"]] == ["remove", "remove"] and gone["after"] == []
+    assert _entries(ocs) == [] and len(_backups(ocs)) == 3
+
+
+def test_refused_input_names_the_option_and_changes_nothing(ocs: Lab, tmp_path: Path) -> None:
+    before = _entries(ocs)
+    _run, bad = _play(ocs, tmp_path, {"servers": ["cas01"]})
+    assert bad["failed"] and bad["msg"].startswith("servers must hold fully qualified domain names") and "Nothing was sent" in bad["msg"]
+    _run, empty = _play(ocs, tmp_path, {"servers": []})
+    assert empty["failed"] and "servers must list at least one" in empty["msg"]
+    assert _entries(ocs) == before
+
+
+def test_a_client_access_server_is_no_ocs_server(ocs: Lab, tmp_path: Path) -> None:
+    run = ocs.play(tmp_path, {"exchange.owa_im.ocs_host_authorization": {"servers": ["cas01.contoso.lab"]}, "ignore_errors": True})
+    assert run.returncode == 0, run.stdout[-2000:]
+    result = Lab.result(tmp_path, "cas01.contoso.lab")
+    assert result["failed"] and "has no OCS 2007 R2 Host Authorization" in result["msg"] and "Invalid class" in result["msg"]
