@@ -45,8 +45,8 @@ options:
     default: true
   backend:
     description:
-      - The C(Backend) key a new entry gets, where OCS stores it. V((local)\\rtc) on a Standard Edition server; on an
-        Enterprise pool the SQL instance of its back-end database (C(server\\instance)).
+      - The C(Backend) key a new entry gets, where OCS stores it. V((local)\rtc) on a Standard Edition server; on an
+        Enterprise pool the SQL instance of its back-end database (C(server\instance)).
     type: str
     default: (local)\rtc
   change_id:

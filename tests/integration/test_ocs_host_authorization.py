@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import Lab, start_lab
+from conftest import ROOT, Lab, lab_vars, start_lab
 from owa_lab.store import Store
 
 FRONT_END = "fe01.contoso.lab"
 SERVERS = ["cas01.contoso.lab", "CAS02.contoso.lab"]
 BACKUPS = "host-authorization-backups"
+PLAYBOOKS = ROOT / "playbooks"
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +100,23 @@ def test_a_client_access_server_is_no_ocs_server(ocs: Lab, tmp_path: Path) -> No
     assert run.returncode == 0, run.stdout[-2000:]
     result = Lab.result(tmp_path, "cas01.contoso.lab")
     assert result["failed"] and "has no OCS 2007 R2 Host Authorization" in result["msg"] and "Invalid class" in result["msg"]
+
+
+def test_site_creates_the_host_authorization_entries_on_the_ocs_server(tmp_path: Path) -> None:
+    """Exchange 2010 SP3 with OCS 2007 R2: with owa_im_manage_host_authorization the role creates the Host Authorization
+    entries itself (one per certificate subject), needs no confirmation from the administrator, and a second run changes
+    nothing."""
+    lab = start_lab(tmp_path / "lab", 2, "--version", "2010sp3", "--front-end", "ocs2007r2")
+    try:
+        extra = lab_vars(tmp_path, owa_im_host_authorization_confirmed=False, owa_im_manage_host_authorization=True)
+        run = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=extra)
+        assert run.returncode == 0, run.stdout[-4000:]
+        entries = _entries(lab)
+        assert sorted(e["Server"] for e in entries) == ["cas01.contoso.lab", "cas02.contoso.lab"]
+        assert all((e["OutboundOnly"], e["ThrottleAsServer"], e["TreatAsAuthenticated"]) == (False, True, True) for e in entries)
+        assert all(lab.vdir(name)["InstantMessagingEnabled"] is True for name in ("CAS01", "CAS02"))
+        again = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=extra)
+        assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1], again.stdout[-3000:]
+        assert _entries(lab) == entries
+    finally:
+        lab.owa_lab("down")
