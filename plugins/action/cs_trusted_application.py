@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.option_specs import CS_TRUSTED_APPLICATION_SPEC
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _trusted_application
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _server_state, _trusted_application
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._action import ExchangeActionBase, ExchangeFailure
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._owa_settings import SettingError
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import Records
@@ -15,12 +16,13 @@ from ansible_collections.exchange.owa_im.plugins.filter.plain_text import plain_
 NAMES_SHOWN = 20
 
 
-def script_parameters(wanted: t.Mapping[str, t.Any], check_mode: bool) -> t.Dict[str, t.Any]:
-    """The cs_trusted_application.ps1 parameters, as data."""
+def script_parameters(wanted: t.Mapping[str, t.Any], check_mode: bool, host: str, run: str) -> t.Dict[str, t.Any]:
+    """The cs_trusted_application.ps1 parameters, as data; ``host`` and ``run`` are recorded in the backups the Front End
+    writes before a change."""
     return {
         "PoolFqdn": wanted["pool_fqdn"], "Registrar": wanted["registrar"], "Site": wanted["site"],
         "ApplicationId": wanted["application_id"], "Port": wanted["port"], "State": wanted["state"],
-        "Publish": wanted["publish"], "CheckMode": check_mode,
+        "Publish": wanted["publish"], "CheckMode": check_mode, "BackupHost": host, "Run": run,
     }
 
 
@@ -64,12 +66,19 @@ class ActionModule(ExchangeActionBase):
             raise ExchangeFailure(str(exc) + " Nothing was sent to the server.")
         check_mode = bool(self._task.check_mode)
 
+        host = str(self.task_vars.get("inventory_hostname") or self.host_label)
+        run = params.get("change_id") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
         def refuse(records: Records) -> None:
             failure = topology_failure(str((records.get("server") or {}).get("name") or self.host_label), wanted, records)
             if failure is not None:
                 raise failure
+            # The backup (written before any change) could not be written: nothing was changed.
+            message = _server_state.state_failure(records)
+            if message is not None:
+                raise ExchangeFailure(message)
 
-        records = self.run_exchange_script("cs_trusted_application", script_parameters(wanted, check_mode), on_error=refuse)
+        records = self.run_exchange_script("cs_trusted_application", script_parameters(wanted, check_mode, host, run), on_error=refuse)
         return self._result(wanted, check_mode, records)
 
     def _result(self, wanted: t.Dict[str, t.Any], check_mode: bool, records: Records) -> t.Dict[str, t.Any]:
@@ -94,6 +103,9 @@ class ActionModule(ExchangeActionBase):
             "published": "enable_topology" in actions, "before": before, "after": after,
             "module": (records.get("server") or {}).get("module"),
         }
+        backup = (records.get("server_backup") or {}).get("path")
+        if actions and not check_mode and backup:
+            result["server_backup_file"] = backup
         if actions and not wanted["publish"]:
             result["warnings"] = ["publish is false: the changes stay pending until Enable-CsTopology runs on a Front End."]
         if self._task.diff:

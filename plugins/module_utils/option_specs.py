@@ -137,6 +137,7 @@ CS_TRUSTED_APPLICATION_SPEC = {
     "port": {"type": "int", "default": 5199},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "publish": {"type": "bool", "default": True},
+    "change_id": {"type": "str"},
 }
 
 OCS_HOST_AUTHORIZATION_SPEC = {

@@ -19,6 +19,10 @@ description:
     C(Enable-CsTopology) after it changed something, and never when nothing changed.
   - A pool of that FQDN that names another registrar or site is reported and left as it is; nothing is changed.
   - With O(state=absent) the application is removed, and the pool with it when no other application lives there.
+  - Before any change, in the same process, the pool and each application changed or removed are backed up on the Front End,
+    under C(%ProgramData%\exchange.owa_im\trusted-application-backups), one file each, with what recreating them would
+    take; a pool or application the task creates is recorded as one that did not exist. When a backup cannot be written,
+    nothing is changed and the task fails. Check mode writes nothing.
 options:
   pool_fqdn:
     description: The Exchange server's FQDN, or the load-balanced name its certificate carries as subject.
@@ -48,6 +52,9 @@ options:
     description: Run C(Enable-CsTopology) when something changed. With V(false) changes stay pending until it runs.
     type: bool
     default: true
+  change_id:
+    description: A name for the run this change belongs to, recorded in the server-side backups. Default the current UTC time.
+    type: str
 seealso:
   - name: New-CsTrustedApplicationPool
     description: The cmdlet reference (parameters and their defaults).
@@ -108,6 +115,13 @@ module:
   returned: success
   type: str
   sample: SkypeForBusiness
+server_backup_file:
+  description:
+    - The last backup file written on the Front End before the change (one for the pool, one for the application changed,
+      removed or created).
+  returned: when something was changed (not in check mode)
+  type: str
+  sample: C:\ProgramData\exchange.owa_im\trusted-application-backups\FE01-20261125T0239001234567Z.owaim
 """
 
 from ansible_collections.exchange.owa_im.plugins.module_utils.controller_only import refuse_on_target

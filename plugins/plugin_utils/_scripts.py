@@ -37,8 +37,8 @@ LIBRARIES: t.Dict[str, t.Tuple[str, ...]] = {
     "owa_im_events": ("OwaImRecords", "OwaImServerState"),
     "owa_mailbox_policy": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
     "setting_override": ("OwaImRecords", "OwaImExchange", "OwaImServerState"),
-    # On a Lync/Skype for Business Front End, where no Exchange snap-in exists.
-    "cs_trusted_application": ("OwaImRecords",),
+    # On a Lync/Skype for Business Front End, where no Exchange snap-in exists; its backups use the state folder's functions.
+    "cs_trusted_application": ("OwaImRecords", "OwaImServerState"),
     # On an OCS 2007 R2 server (Windows Server 2008 / 2008 R2, PowerShell 2.0): its backups use the state folder's functions.
     "ocs_host_authorization": ("OwaImRecords", "OwaImServerState"),
 }

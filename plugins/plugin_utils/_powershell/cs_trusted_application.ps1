@@ -1,7 +1,8 @@
 # cs_trusted_application: on a Lync Server 2013 / Skype for Business Server Front End, read the trusted application
 # pool named for an Exchange server (or its load balancer) and its application, compare, create or remove what differs,
 # then enable the topology when something changed; one process. New-/Remove-Cs* changes take effect only once
-# Enable-CsTopology has run.
+# Enable-CsTopology has run. Before any change the pool and each application changed or removed are backed up on this
+# Front End (one created is recorded as one that did not exist), so the change can be undone.
 param(
     [string]$PoolFqdn,
     [string]$Registrar,
@@ -10,7 +11,9 @@ param(
     [int]$Port,
     [string]$State,
     [bool]$Publish,
-    [bool]$CheckMode
+    [bool]$CheckMode,
+    [string]$BackupHost,
+    [string]$Run
 )
 # SkypeForBusiness (2015, 2019), else Lync (2013).
 $owaImModule = $null
@@ -26,6 +29,11 @@ Out-OwaImField 'server' 'module' $owaImModule
 $owaImFullId = 'urn:application:' + $ApplicationId
 $owaImPoolProperties = @('PoolFqdn', 'Registrar', 'SiteId', 'RequiresReplication', 'ThrottleAsServer', 'TreatAsAuthenticated', 'Applications')
 $owaImAppProperties = @('Identity', 'ApplicationId', 'Port')
+# What recreating them would take (New-CsTrustedApplicationPool, New-CsTrustedApplication): the backups hold these.
+$owaImPoolBackupProperties = @('PoolFqdn', 'Registrar', 'SiteId', 'RequiresReplication', 'ThrottleAsServer', 'TreatAsAuthenticated',
+    'OutboundOnly', 'Computers', 'Applications')
+$owaImAppBackupProperties = @('Identity', 'ApplicationId', 'TrustedApplicationPoolFqdn', 'Port', 'Protocol', 'LegacyApplicationName')
+$owaImBackupFolder = 'trusted-application-backups'
 
 function Get-OwaImTrustedPool {
     foreach ($owaImItem in @(Get-CsTrustedApplicationPool)) {
@@ -114,6 +122,22 @@ else {
 if (($owaImActions.Count -gt 0) -and $Publish) { $owaImActions += 'enable_topology' }
 foreach ($owaImAction in $owaImActions) { Out-OwaImField 'change' $owaImAction $true }
 if ($CheckMode -or ($owaImActions.Count -eq 0)) { exit 0 }
+
+# Nothing changes without its backup: the pool (named by its FQDN), then the application, each to a file on this Front
+# End before any cmdlet changes the topology; one this run creates is recorded as one that did not exist. A backup that
+# cannot be written ends the script here (exit 10), with nothing changed.
+if ($null -eq $owaImPool) { Write-OwaImBackup $BackupHost $Run @{ 'Identity' = $PoolFqdn } @() $owaImBackupFolder $false }
+else {
+    $owaImCopy = @{ 'Identity' = [string]$owaImPool.PoolFqdn }
+    foreach ($owaImProperty in $owaImPoolBackupProperties) { $owaImCopy[$owaImProperty] = $owaImPool.$owaImProperty }
+    Write-OwaImBackup $BackupHost $Run $owaImCopy $owaImPoolBackupProperties $owaImBackupFolder
+}
+if (@($owaImActions | Where-Object { @('set_port', 'remove_application') -contains $_ }).Count -gt 0) {
+    Write-OwaImBackup $BackupHost $Run $owaImApp $owaImAppBackupProperties $owaImBackupFolder
+}
+elseif ($owaImActions -contains 'new_application') {
+    Write-OwaImBackup $BackupHost $Run @{ 'Identity' = ($PoolFqdn + '/' + $owaImFullId) } @() $owaImBackupFolder $false
+}
 
 # Each step is recorded once done, so a failure part-way says what already happened.
 foreach ($owaImAction in $owaImActions) {
