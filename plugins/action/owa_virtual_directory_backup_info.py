@@ -23,7 +23,8 @@ class ActionModule(ExchangeActionBase):
             raise ExchangeFailure("max_files must be between 1 and %d; got %d." % (MAX_FILES_LIMIT, params["max_files"]))
         if not 256 <= params["max_bytes"] <= MAX_BYTES_LIMIT:
             raise ExchangeFailure("max_bytes must be between 256 and %d; got %d." % (MAX_BYTES_LIMIT, params["max_bytes"]))
-        records = self.run_exchange_script("owa_virtual_directory_backups", {"MaxFiles": params["max_files"], "MaxBytes": params["max_bytes"]})
+        records = self.run_exchange_script("owa_virtual_directory_backups", {
+            "MaxFiles": params["max_files"], "MaxBytes": params["max_bytes"], "Folders": list(_server_state.BACKUP_FOLDERS)})
         host = str(self.task_vars.get("inventory_hostname") or self.host_label)
         backups, refused = _server_state.read_backups(records, indexed(records, "file"), host, params["max_bytes"])
         result: t.Dict[str, t.Any] = {
@@ -35,5 +36,5 @@ class ActionModule(ExchangeActionBase):
         }
         if refused:
             result["warnings"] = ["%s: %d backup file(s) refused, never restored: %s" % (
-                result["server"], len(refused), "; ".join("%s (%s)" % (r["file"], r["reason"]) for r in refused[:5]))]
+                result["server"], len(refused), "; ".join("%s\\%s (%s)" % (r["folder"], r["file"], r["reason"]) for r in refused[:5]))]
         return _query.with_query_result(result, query)

@@ -7,6 +7,7 @@ reports."""
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.filter.plain_text import plain_text
@@ -64,8 +65,9 @@ def as_options(values: t.Mapping[str, t.Any]) -> t.Dict[str, t.Optional[str]]:
     return {option: (None if values.get(key) is None else str(values.get(key))) for key, option in sorted(KEYS.items(), key=lambda i: i[1])}
 
 
-def script_parameters(path: t.Optional[str], desired: t.Mapping[str, t.Optional[str]], present: bool, check_mode: bool) -> t.Dict[str, t.Any]:
-    """The owa_web_config.ps1 parameters, as data."""
+def script_parameters(path: t.Optional[str], desired: t.Mapping[str, t.Optional[str]], present: bool, check_mode: bool,
+                      host: str = "", run: str = "") -> t.Dict[str, t.Any]:
+    """The owa_web_config.ps1 parameters, as data; ``host`` and ``run`` go into the backup the server writes first."""
     return {
         "Path": path or "",
         "Manage": list(desired) if present else [],
@@ -74,6 +76,8 @@ def script_parameters(path: t.Optional[str], desired: t.Mapping[str, t.Optional[
         "Present": present,
         "CheckMode": check_mode,
         "MaxBytes": WEB_CONFIG_LIMIT,
+        "BackupHost": host,
+        "Run": run,
     }
 
 
@@ -115,7 +119,10 @@ class ActionModule(ExchangeActionBase):
                 kind = (records.get("error") or {}).get("kind")
                 raise ExchangeFailure(message, error_kind=kind, path=(records.get("web_config") or {}).get("path"))
 
-        records = self.run_exchange_script("owa_web_config", script_parameters(path, desired, present, check_mode), on_error=refuse)
+        host = str(self.task_vars.get("inventory_hostname") or self.host_label)
+        run = params.get("change_id") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        records = self.run_exchange_script("owa_web_config", script_parameters(path, desired, present, check_mode, host, run),
+                                           on_error=refuse)
         return self._result(desired, check_mode, records)
 
     def _result(self, desired: t.Dict[str, t.Optional[str]], check_mode: bool, records: Records) -> t.Dict[str, t.Any]:

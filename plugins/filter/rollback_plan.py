@@ -14,9 +14,11 @@ short_description: Which backup returns each CAS of a pool to one point in time
 version_added: 1.0.0
 description:
   - Takes each host's backups as M(exchange.owa_im.owa_virtual_directory_backup_info) returned them (registered as
-    C(owa_im_backups)) and chooses, per host, the backup that returns it to how it was at one moment. A backup holds the
-    settings just before a change, so the oldest one taken after the moment holds them as they were then; a host with
-    no backup after the moment has not changed since and is left alone.
+    C(owa_im_backups)) and chooses, per host and for each thing it backed up (its virtual directory, web.config, setting
+    overrides, mailbox policies), the backup that returns it to how it was at one moment. A backup holds the settings
+    just before a change, so the oldest one taken after the moment holds them as they were then (for a setting override
+    created since, that it did not exist); a host with no backup after the moment has not changed since and is left
+    alone.
   - Without O(to), the moment is just before the newest run that changed any host of the pool (the runs are named by
     O(exchange.owa_im.owa_virtual_directory#module:change_id)), so that run is undone everywhere at once.
 positional: _input, to
@@ -43,8 +45,10 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - C(moment) (the UTC moment returned to, compact form, or null when no host has a backup), C(servers) (per host,
-      the chosen backup or null) and C(backups) (per host, every backup's time, run and file, oldest first).
+    - C(moment) (the UTC moment returned to, compact form, or null when no host has a backup), C(restores) (per host,
+      the chosen backups in the order to restore them; mailbox policies, the virtual directory, web.config, then setting
+      overrides, those to remove first), C(servers) (per host, the chosen virtual directory backup or null) and
+      C(backups) (per host, every backup's time, run, file, kind and identity, oldest first).
   type: dict
 """
 

@@ -127,6 +127,7 @@ OWA_WEB_CONFIG_SPEC = {
     "im_certificate_thumbprint": {"type": "str"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "path": {"type": "str"},
+    "change_id": {"type": "str"},
 }
 
 CS_TRUSTED_APPLICATION_SPEC = {

@@ -9,8 +9,11 @@ short_description: List the backups of OWA IM settings kept on a Client Access s
 version_added: 1.0.0
 description:
   - M(exchange.owa_im.owa_virtual_directory) writes, before every change, the values it replaces to a new file on the
-    server, under C(%ProgramData%\exchange.owa_im\backups). This module reads the newest of them (no Exchange shell is
-    loaded) and returns those that belong to this host, oldest first.
+    server, under C(%ProgramData%\exchange.owa_im\backups). So do M(exchange.owa_im.owa_web_config) (Exchange 2013's
+    two web.config keys, in C(web-config-backups)), M(exchange.owa_im.setting_override) (each override it changes,
+    replaces or removes, and each it creates as one that did not exist, in C(setting-override-backups)) and
+    M(exchange.owa_im.owa_mailbox_policy) (in C(mailbox-policy-backups)). This module reads the newest of each folder
+    (no Exchange shell is loaded) and returns those that belong to this host, oldest first, each with its RV(backups[].kind).
   - A backup file is untrusted input. It is returned under RV(backups) only when its name is exactly
     C(<SERVER>-<UTC time>Z.owaim) for this server, it parses as the records the module writes, its recorded server is this
     server, its recorded inventory host is this host's C(inventory_hostname), its virtual directory is on this server,
@@ -18,7 +21,7 @@ description:
   - The C(exchange.owa_im.rollback) playbook uses it to restore a pool to a point in time.
 options:
   max_files:
-    description: Read at most this many of the newest files (1 to 5000).
+    description: Read at most this many of the newest files of each folder (1 to 5000).
     type: int
     default: 200
   max_bytes:
@@ -56,10 +59,27 @@ backups:
   type: list
   elements: dict
   contains:
+    kind:
+      description:
+        - What it holds, and which module restores it. V(virtual_directory) (M(exchange.owa_im.owa_virtual_directory)),
+          V(web_config) (M(exchange.owa_im.owa_web_config)), V(setting_override) (M(exchange.owa_im.setting_override)),
+          V(mailbox_policy) (M(exchange.owa_im.owa_mailbox_policy)).
+      type: str
+      choices: [virtual_directory, web_config, setting_override, mailbox_policy]
+      version_added: 1.1.0
     file:
-      description: The file's name in C(%ProgramData%\exchange.owa_im\backups).
+      description: The file's name in its folder under C(%ProgramData%\exchange.owa_im).
       type: str
       sample: CAS01-20261125T0230001234567Z.owaim
+    folder:
+      description: That folder, C(backups), C(web-config-backups), C(setting-override-backups) or C(mailbox-policy-backups).
+      type: str
+      version_added: 1.1.0
+    existed:
+      description:
+        - False for a setting override the change created; undoing the change removes it. True for everything else.
+      type: bool
+      version_added: 1.1.0
     taken_at:
       description: When it was taken (UTC, to the microsecond).
       type: str
@@ -74,20 +94,24 @@ backups:
       description: The server it was taken on.
       type: str
     identity:
-      description: The virtual directory.
+      description:
+        - The virtual directory, the web.config's path, the setting override's name or the mailbox policy's name.
       type: str
       sample: CAS01\owa (Default Web Site)
     settings:
-      description: The settings the change replaced, under the option names of M(exchange.owa_im.owa_virtual_directory).
+      description:
+        - The settings the change replaced, under the option names of the module that restores them (null when
+          RV(backups[].existed) is false). A setting override is restored only when it applied to this server alone or
+          to the whole organisation.
       type: dict
 refused:
-  description: Files in the folder that are not this host's backups, each with the reason; never restored.
+  description: Files in the folders that are not this host's backups, each with its folder and the reason; never restored.
   returned: success
   type: list
   elements: dict
   sample: [{"file": "CAS02-20261125T0230001234567Z.owaim", "reason": "its name names server CAS02, not CAS01"}]
 files_on_server:
-  description: How many C(.owaim) files the folder holds (of which at most O(max_files) were read).
+  description: How many C(.owaim) files the folders hold (of which at most O(max_files) of each folder were read).
   returned: success
   type: int
 query_result:

@@ -23,7 +23,8 @@ description:
     than 1 MiB, or when it does not read back byte for byte in the encoding its byte order mark (or UTF-8) says.
   - Reads, compares, backs up, writes and reads back in one remote PowerShell process. Before the file is written, it
     is copied byte for byte to a new file on the server,
-    C(%ProgramData%\exchange.owa_im\web-config-backups\<SERVER>-<UTC time>Z.config); if that cannot be written,
+    C(%ProgramData%\exchange.owa_im\web-config-backups\<SERVER>-<UTC time>Z.config), beside a C(.owaim) file with
+    the two keys' values that the C(exchange.owa_im.rollback) playbook restores; if either cannot be written,
     nothing is changed. The server then records the change, so that OWA owes a restart until its application pool is
     recycled (M(exchange.owa_im.iis_restart) with C(method=recycle_app_pool) and C(when_pending=true)).
   - An Exchange 2013 cumulative update replaces OWA's C(web.config) and these keys with it; the module warns about it on
@@ -51,6 +52,11 @@ options:
     description:
       - The web.config to edit. Defaults to C(ClientAccess\Owa\web.config) under the server's C($env:ExchangeInstallPath)
         (or the C(MsiInstallPath) Exchange setup records in the registry).
+    type: str
+  change_id:
+    description:
+      - A name for the run this change belongs to, recorded in the server-side backup that the C(exchange.owa_im.rollback)
+        playbook restores. Default the current UTC time.
     type: str
 notes:
   - With O(state=present), at least one of O(im_server_name) and O(im_certificate_thumbprint) must be set; a key not

@@ -13,7 +13,7 @@ import re
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.filter.plain_text import plain_text
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _owa_settings
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import _mailbox_policy, _owa_settings, _setting_override
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import RecordError, parse_records
 
 # .NET DateTime ticks: 100 ns since 0001-01-01.
@@ -117,8 +117,105 @@ def untrusted_reason(sddl: t.Optional[str], me: t.Optional[str]) -> t.Optional[s
     return None
 
 
+# The folder (under %ProgramData%\exchange.owa_im) each kind of backup is written to, and the kind's name.
+BACKUP_FOLDERS = {
+    "backups": "virtual_directory",
+    "web-config-backups": "web_config",
+    "setting-override-backups": "setting_override",
+    "mailbox-policy-backups": "mailbox_policy",
+}
+# The two Exchange 2013 web.config keys and their option names in exchange.owa_im.owa_web_config.
+WEB_CONFIG_KEYS = {"IMServerName": "im_server_name", "IMCertificateThumbprint": "im_certificate_thumbprint"}
+_MAX_IDENTITY = 400
+
+
+def _virtual_directory_settings(identity: str, raw: t.Mapping[str, t.Any], server: str) -> t.Dict[str, t.Any]:
+    if identity.split("\\", 1)[0].lower() != server.lower() or "\\" not in identity:
+        raise BackupRefused("its virtual directory %r is not on %s" % (identity, server))
+    unknown = set(raw) - set(_owa_settings.PROPERTIES.values())
+    if unknown:
+        raise BackupRefused("it holds properties a backup never holds: %s" % ", ".join(sorted(unknown)))
+    settings = _owa_settings.as_options(raw)
+    try:
+        # The same checks as a user's values: a planted server name or thumbprint must be well formed to be restored.
+        _owa_settings.desired_settings({k: ("" if v is None else v) for k, v in settings.items()
+                                        if k != "instant_messaging_enabled"})
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("a value in it is not valid: %s" % exc)
+    return settings
+
+
+def _web_config_settings(identity: str, raw: t.Mapping[str, t.Any], server: str) -> t.Dict[str, t.Any]:
+    # A local path of this server's OWA web.config (drive letter, no share, no device path).
+    if not re.match(r"^[A-Za-z]:\\[^\x00-\x1f<>\"|?*]*\\web\.config$", identity, re.IGNORECASE):
+        raise BackupRefused("its file %r is not a web.config on a local drive of %s" % (identity, server))
+    unknown = set(raw) - set(WEB_CONFIG_KEYS)
+    if unknown:
+        raise BackupRefused("it holds keys a backup never holds: %s" % ", ".join(sorted(unknown)))
+    settings: t.Dict[str, t.Any] = {}
+    try:
+        for key, option in WEB_CONFIG_KEYS.items():
+            value = raw.get(key)
+            if value is not None and key == "IMServerName":
+                value = _owa_settings.validate_server_name(str(value), option)
+            elif value is not None:
+                value = _owa_settings.normalise_thumbprint(str(value), option)
+            settings[option] = value
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("a value in it is not valid: %s" % exc)
+    return settings
+
+
+def _setting_override_settings(identity: str, raw: t.Mapping[str, t.Any], server: str) -> t.Dict[str, t.Any]:
+    if not raw.get("Name") or str(raw.get("Name")) != identity:
+        raise BackupRefused("its override's name %r is not its identity %r" % (raw.get("Name"), identity))
+    unknown = set(raw) - set(_setting_override.OVERRIDE_PROPERTIES)
+    if unknown:
+        raise BackupRefused("it holds properties a backup never holds: %s" % ", ".join(sorted(unknown)))
+    component, section = str(raw.get("ComponentName") or ""), str(raw.get("SectionName") or "")
+    try:
+        servers = _setting_override.validate_servers([s for s in raw.get("Server") or [] if s])
+        if any(s.lower() != server.lower() for s in servers):
+            # An override of other servers is theirs to restore (from their own backups), not this one's.
+            raise BackupRefused("its override applies to %s, not only to %s" % (", ".join(servers), server))
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_.]*$", component) or not re.match(r"^[A-Za-z][A-Za-z0-9_.]*$", section):
+            raise BackupRefused("its component %r or section %r is not a name Exchange uses" % (component, section))
+        parameters = _setting_override.parameters_as_dict(raw.get("Parameters"))
+        _setting_override.desired_parameters(component, section, parameters)
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("a value in it is not valid: %s" % exc)
+    reason = str(raw.get("Reason") or "").strip() or "restored by exchange.owa_im.rollback"
+    return {"name": identity, "component": component, "section": section, "parameters": parameters, "server": servers,
+            "reason": plain_text(reason, 500)}
+
+
+def _mailbox_policy_settings(identity: str, raw: t.Mapping[str, t.Any], server: str) -> t.Dict[str, t.Any]:
+    unknown = set(raw) - set(_mailbox_policy.READ_PROPERTIES)
+    if unknown:
+        raise BackupRefused("it holds properties a backup never holds: %s" % ", ".join(sorted(unknown)))
+    try:
+        _mailbox_policy.validate_name(raw.get("Name"))
+        settings = _mailbox_policy.as_options(raw)
+        if settings.get("instant_messaging_type") is not None:
+            settings["instant_messaging_type"] = _owa_settings.normalise_type(settings["instant_messaging_type"])
+        if not isinstance(settings.get("instant_messaging_enabled"), bool):
+            raise BackupRefused("its InstantMessagingEnabled is %r, not True or False" % settings.get("instant_messaging_enabled"))
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("a value in it is not valid: %s" % exc)
+    settings["name"] = str(raw.get("Name"))
+    return settings
+
+
+_SETTINGS_READERS = {
+    "virtual_directory": _virtual_directory_settings,
+    "web_config": _web_config_settings,
+    "setting_override": _setting_override_settings,
+    "mailbox_policy": _mailbox_policy_settings,
+}
+
+
 def parse_backup(name: str, content: t.Optional[str], length: int, max_bytes: int, inventory_host: str,
-                 server: str) -> t.Dict[str, t.Any]:
+                 server: str, kind: str = "virtual_directory") -> t.Dict[str, t.Any]:
     """One backup file of ``server`` as a dict, or BackupRefused saying why it is not this host's own."""
     match = BACKUP_NAME.match(name)
     if match is None:
@@ -139,52 +236,56 @@ def parse_backup(name: str, content: t.Optional[str], length: int, max_bytes: in
     if str(head.get("host") or "") != inventory_host:
         raise BackupRefused("it was taken for inventory host %r, not %r" % (head.get("host"), inventory_host))
     identity = str(head.get("identity") or "")
-    if identity.split("\\", 1)[0].lower() != server.lower() or "\\" not in identity:
-        raise BackupRefused("its virtual directory %r is not on %s" % (identity, server))
+    if not identity.strip() or len(identity) > _MAX_IDENTITY or any(ord(c) < 32 for c in identity):
+        raise BackupRefused("its identity %r is empty, longer than %d characters or holds control characters" % (identity[:80], _MAX_IDENTITY))
+    # Older backups have no "existed": they were all of something that existed. Only a setting override is created
+    # (and so recorded as not existing); undoing its creation removes it.
+    existed = head.get("existed") is not False
+    if not existed and kind != "setting_override":
+        raise BackupRefused("it records a %s that did not exist, which only setting override backups do" % kind.replace("_", " "))
     raw = records.get("settings") or {}
-    unknown = set(raw) - set(_owa_settings.PROPERTIES.values())
-    if unknown:
-        raise BackupRefused("it holds properties a backup never holds: %s" % ", ".join(sorted(unknown)))
-    settings = _owa_settings.as_options(raw)
-    try:
-        # The same checks as a user's values: a planted server name or thumbprint must be well formed to be restored.
-        _owa_settings.desired_settings({k: ("" if v is None else v) for k, v in settings.items()
-                                        if k != "instant_messaging_enabled"})
-    except _owa_settings.SettingError as exc:
-        raise BackupRefused("a value in it is not valid: %s" % exc)
+    if not existed and raw:
+        raise BackupRefused("it records an override that did not exist, yet holds settings")
+    settings = _SETTINGS_READERS[kind](identity, raw, server) if existed else None
     stamp = match.group("stamp") + "." + match.group("fraction")[:6]
     return {
+        "kind": kind,
         "file": name,
         "taken_at": dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S.%f").isoformat() + "Z",
         "run": head.get("run") or None,
         "host": inventory_host,
         "server": server,
         "identity": identity,
+        "existed": existed,
         "settings": settings,
     }
 
 
 def read_backups(records: t.Mapping[str, t.Any], files: t.Sequence[t.Mapping[str, t.Any]], inventory_host: str,
                  max_bytes: int) -> t.Tuple[t.List[t.Dict[str, t.Any]], t.List[t.Dict[str, str]]]:
-    """The server's backups, oldest first, and the files refused with their reasons."""
+    """The server's backups of every kind, oldest first, and the files refused with their reasons."""
     server = str((records.get("server") or {}).get("name") or "")
     me = (records.get("server") or {}).get("account_sid")
-    listing = records.get("listing") or {}
-    folder = untrusted_reason(listing.get("folder_sddl"), me) or untrusted_reason(listing.get("backups_sddl"), me)
+    root = untrusted_reason((records.get("listing") or {}).get("folder_sddl"), me)
     usable: t.List[t.Dict[str, t.Any]] = []
     refused: t.List[t.Dict[str, str]] = []
     for entry in files:
         name = str(entry.get("name") or "")
+        folder_name = str(entry.get("folder") or "backups")
         try:
+            if folder_name not in BACKUP_FOLDERS:
+                raise BackupRefused("its folder %r is not one the collection writes backups to" % folder_name[:80])
             reason = untrusted_reason(entry.get("sddl"), me)
             if reason:
                 raise BackupRefused(reason)
+            folder = root or untrusted_reason((records.get("folder/" + folder_name) or {}).get("sddl"), me)
             if folder:
                 raise BackupRefused("its folder is not private: " + folder)
             length = int(entry.get("length") or 0)
-            usable.append(parse_backup(name, entry.get("content"), length, max_bytes, inventory_host, server))
+            usable.append(dict(parse_backup(name, entry.get("content"), length, max_bytes, inventory_host, server, BACKUP_FOLDERS[folder_name]),
+                               folder=folder_name))
         except (BackupRefused, ValueError) as exc:
-            refused.append({"file": name[:200], "reason": str(exc)})
+            refused.append({"file": plain_text(name, 200), "folder": plain_text(folder_name, 80), "reason": plain_text(str(exc), 500)})
     usable.sort(key=lambda backup: backup["taken_at"])
     return usable, refused
 
@@ -243,18 +344,39 @@ def state_failure(records: t.Mapping[str, t.Any]) -> t.Optional[str]:
     return None
 
 
+# The order a rollback restores a server's backups in: the policies and the virtual directory before the settings OWA
+# reads through them; overrides to remove before those to put back, so no two overrides apply at once.
+KIND_ORDER = ("mailbox_policy", "virtual_directory", "web_config", "setting_override")
+
+
+def rollback_choices(backups: t.Sequence[t.Mapping[str, t.Any]], since: t.Optional[str]) -> t.List[t.Dict[str, t.Any]]:
+    """For each object a server backed up (a virtual directory, a web.config, an override, a policy), the backup that
+    returns it to how it was at ``since``; objects unchanged since are left out."""
+    objects: t.Dict[t.Tuple[str, str], t.List[t.Mapping[str, t.Any]]] = {}
+    for backup in backups:
+        objects.setdefault((str(backup.get("kind") or "virtual_directory"), str(backup.get("identity") or "").lower()), []).append(backup)
+    chosen = [dict(choice) for choice in (rollback_choice(group, since) for group in objects.values()) if choice]
+    return sorted(chosen, key=lambda b: (KIND_ORDER.index(b.get("kind") or "virtual_directory"), bool(b.get("existed", True)),
+                                         str(b.get("identity") or "").lower()))
+
+
 def rollback_plan(hosts: t.Sequence[t.Mapping[str, t.Any]], to: t.Optional[str] = None) -> t.Dict[str, t.Any]:
-    """For the pool: the moment to return to and, per host, the backup that does it (None: unchanged since).
+    """For the pool: the moment to return to and, per host, the backups that do it (none: unchanged since).
 
     ``hosts``: each host's variables holding ``owa_im_backups`` (owa_virtual_directory_backup_info's result). Without
     ``to``, the moment is just before the newest run that changed any of them: that run is undone on every server.
+    ``restores`` lists each host's backups to restore, of every kind, in the order to restore them; ``servers`` keeps
+    each host's virtual directory backup alone (None: its virtual directory is unchanged since).
     """
     per_host = {str(h.get("inventory_hostname")): list((h.get("owa_im_backups") or {}).get("backups") or []) for h in hosts}
     moment = normalise_moment(to) if to else newest_run_start(list(per_host.values()))
-    plan = {host: (dict(rollback_choice(backups, moment) or {}) or None) if moment else None for host, backups in per_host.items()}
+    restores = {host: rollback_choices(backups, moment) if moment else [] for host, backups in per_host.items()}
     return {
         "moment": moment.rstrip("\uffff") if moment else None,
-        "servers": plan,
-        "backups": {host: [{"taken_at": b["taken_at"], "run": b.get("run"), "file": b["file"]} for b in backups]
+        "restores": restores,
+        "servers": {host: next((b for b in chosen if b.get("kind", "virtual_directory") == "virtual_directory"), None)
+                    for host, chosen in restores.items()},
+        "backups": {host: [{"taken_at": b["taken_at"], "run": b.get("run"), "file": b["file"], "kind": b.get("kind", "virtual_directory"),
+                            "identity": b.get("identity")} for b in backups]
                     for host, backups in per_host.items()},
     }

@@ -87,9 +87,15 @@ function Protect-OwaImStateFolder([string]$Root) {
     [IO.Directory]::SetAccessControl($Root, $owaImAcl)
     $owaImStateNotes['made_private'] = $Root
 }
+function Get-OwaImBackupFolders {
+    # Where each module keeps the backups it writes before a change, under %ProgramData%\exchange.owa_im.
+    @('backups', 'web-config-backups', 'setting-override-backups', 'mailbox-policy-backups', 'host-authorization-backups')
+}
 function Get-OwaImBackupItems([string]$Root) {
-    $owaImBackups = Join-Path $Root 'backups'
-    if (Test-Path -LiteralPath $owaImBackups -PathType Container) { @(Get-ChildItem -LiteralPath $owaImBackups) }
+    foreach ($owaImChild in @(Get-OwaImBackupFolders)) {
+        $owaImBackups = Join-Path $Root $owaImChild
+        if (Test-Path -LiteralPath $owaImBackups -PathType Container) { @(Get-ChildItem -LiteralPath $owaImBackups) }
+    }
 }
 function Get-OwaImStateFolder([string]$Child) {
     $owaImFolder = Join-Path $env:ProgramData 'exchange.owa_im'
@@ -114,10 +120,13 @@ function Write-OwaImNewFile([string]$Path, [string[]]$Lines) {
     try { $owaImStream.Write($owaImBytes, 0, $owaImBytes.Length) }
     finally { $owaImStream.Close() }
 }
-function Write-OwaImBackup([string]$InventoryHost, [string]$Run, $Directory, [string[]]$Properties, [string]$Folder = 'backups') {
+function Write-OwaImBackup([string]$InventoryHost, [string]$Run, $Directory, [string[]]$Properties, [string]$Folder = 'backups',
+                           [bool]$Existed = $true) {
     # The replaced settings as the same records the controller parses (PowerShell 2.0 has no ConvertTo-Json), in a file
     # named <server>-<UTC time to 100 ns>Z.owaim. Any failure ends the script before the change: exit 10. Virtual
-    # directories go to 'backups' (what rollback restores), mailbox policies to a folder of their own.
+    # directories go to 'backups', web.config keys, setting overrides and mailbox policies to folders of their own.
+    # $Existed false: the object did not exist before this change (a setting override created), so undoing the change
+    # removes it; only its Identity is recorded.
     try {
         $owaImNow = [DateTime]::UtcNow
         $owaImName = $env:COMPUTERNAME + '-' + $owaImNow.ToString('yyyyMMddTHHmmss') +
@@ -130,8 +139,9 @@ function Write-OwaImBackup([string]$InventoryHost, [string]$Run, $Directory, [st
             Out-OwaImField 'backup' 'identity' ([string]$Directory.Identity)
             Out-OwaImField 'backup' 'taken_at' ($owaImNow.ToString('s') + 'Z')
             Out-OwaImField 'backup' 'run' $Run
-            Out-OwaImObject 'settings' $Directory $Properties
+            Out-OwaImField 'backup' 'existed' $Existed
         )
+        if ($Existed) { $owaImLines += @(Out-OwaImObject 'settings' $Directory $Properties) }
         Write-OwaImNewFile $owaImPath $owaImLines
     }
     catch {

@@ -11,7 +11,9 @@ param(
     [string]$Thumbprint,
     [bool]$Present,
     [bool]$CheckMode,
-    [int]$MaxBytes
+    [int]$MaxBytes,
+    [string]$BackupHost,
+    [string]$Run
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
@@ -254,6 +256,14 @@ if ($CheckMode) {
     Out-OwaImRestartState (Get-OwaImRestartState (@(Get-OwaImVirtualDirectories '')[0]))
     exit 0
 }
+# Beside the copy, the two keys' values as records the rollback reads (a whole file is no value to restore after a
+# cumulative update has replaced the rest of it). Written first: the copy's path is the one the result reports.
+$owaImKeyValues = @{ 'Identity' = $Path }
+foreach ($owaImName in @('IMServerName', 'IMCertificateThumbprint')) {
+    $owaImKeyValues[$owaImName] = $null
+    if ($null -ne $owaImState['Keys'][$owaImName]) { $owaImKeyValues[$owaImName] = [string]$owaImState['Keys'][$owaImName]['Value'] }
+}
+Write-OwaImBackup $BackupHost $Run $owaImKeyValues @('IMServerName', 'IMCertificateThumbprint') 'web-config-backups'
 # Nothing changes without its backup: the file as it was, byte for byte, goes to a new file on this server first.
 try {
     $owaImNow = [DateTime]::UtcNow

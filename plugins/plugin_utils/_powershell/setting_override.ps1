@@ -67,7 +67,9 @@ if ($CheckMode -or (($owaImAction -eq 'none') -and ($owaImOthers.Count -eq 0))) 
     exit 0
 }
 # Nothing changes without its backup: each override replaced or removed goes to a file on this server first.
-if ($owaImAction -ne 'create') { foreach ($owaImOld in $owaImMine) { Write-OwaImBackup $BackupHost $Run $owaImOld $OverrideProperties 'setting-override-backups' } }
+# A new override is recorded as one that did not exist, so that a rollback to before this change removes it.
+if ($owaImAction -eq 'create') { Write-OwaImBackup $BackupHost $Run @{ 'Identity' = $Name } @() 'setting-override-backups' $false }
+else { foreach ($owaImOld in $owaImMine) { Write-OwaImBackup $BackupHost $Run $owaImOld $OverrideProperties 'setting-override-backups' } }
 foreach ($owaImOld in $owaImOthers) { Write-OwaImBackup $BackupHost $Run $owaImOld $OverrideProperties 'setting-override-backups' }
 Set-OwaImChangeMarker 'setting_override'
 $owaImScopeArguments = @{}

@@ -69,7 +69,7 @@ def test_a_failed_server_backup_is_a_failure_that_says_nothing_changed() -> None
 def test_backup_info_refuses_files_of_other_hosts_with_a_warning() -> None:
     output = [record("server", "name", "CAS01"), record("listing", "count", "1"),
               record("listing", "folder_sddl", "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"),
-              record("listing", "backups_sddl", "O:BAG:SYD:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)"),
+              record("folder/backups", "sddl", "O:BAG:SYD:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)"), record("file/0", "folder", "backups"),
               record("file/0", "name", "CAS02-20261125T0230001234567Z.owaim"), record("file/0", "length", "10"), record("file/0", "content", "x"),
               record("file/0", "sddl", "O:BAG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)")]
     result = make(BackupInfo, FakeConnection("\r\n".join(output) + "\r\n"), {}).run(task_vars={"inventory_hostname": "cas01"})

@@ -73,10 +73,11 @@ def test_read_backups_keeps_the_good_oldest_first_and_lists_the_refused() -> Non
     own = "O:BAG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)"
     files = [{"name": newer, "length": "600", "content": backup_text(), "sddl": own}, {"name": NAME, "length": "600", "content": backup_text(), "sddl": own},
              {"name": "CAS01-20261126T0100000000001Z.owaim", "length": "600", "content": backup_text(host="other"), "sddl": own}]
-    listing = {"folder_sddl": "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)", "backups_sddl": own}
-    usable, refused = _server_state.read_backups({"server": {"name": SERVER}, "listing": listing}, files, HOST, 65536)
-    assert [b["file"] for b in usable] == [NAME, newer]
-    assert refused == [{"file": "CAS01-20261126T0100000000001Z.owaim", "reason": "it was taken for inventory host 'other', not 'cas01.contoso.com'"}]
+    listing = {"folder_sddl": "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"}
+    usable, refused = _server_state.read_backups({"server": {"name": SERVER}, "listing": listing, "folder/backups": {"sddl": own}}, files, HOST, 65536)
+    assert [b["file"] for b in usable] == [NAME, newer] and {b["kind"] for b in usable} == {"virtual_directory"}
+    assert refused == [{"file": "CAS01-20261126T0100000000001Z.owaim", "folder": "backups",
+                        "reason": "it was taken for inventory host 'other', not 'cas01.contoso.com'"}]
 
 
 def backups(*stamps_and_runs: t.Tuple[str, str]) -> t.List[t.Dict[str, t.Any]]:
@@ -185,8 +186,8 @@ def test_who_may_have_written_a_file(sddl, reason) -> None:
 
 
 def test_a_file_someone_else_owns_is_refused_for_that_before_its_folder() -> None:
-    listing = {"folder_sddl": "O:BAG:SYD:AI(A;CIID;DCLCRPCR;;;BU)", "backups_sddl": PRIVATE}
-    records = {"server": {"name": "CAS01", "account_sid": ME}, "listing": listing}
+    listing = {"folder_sddl": "O:BAG:SYD:AI(A;CIID;DCLCRPCR;;;BU)"}
+    records = {"server": {"name": "CAS01", "account_sid": ME}, "listing": listing, "folder/backups": {"sddl": PRIVATE}}
     files = [{"name": "CAS01-20261126T1000000000000Z.owaim", "length": "10", "content": "", "sddl": "O:S-1-5-21-9G:SYD:(A;;FA;;;BA)"},
              {"name": "CAS01-20261126T1000000000001Z.owaim", "length": "10", "content": "", "sddl": PRIVATE}]
     usable, refused = _server_state.read_backups(records, files, "cas01.contoso.lab", 65536)
@@ -198,3 +199,106 @@ def test_a_file_someone_else_owns_is_refused_for_that_before_its_folder() -> Non
 def test_a_refused_marker_is_reported_and_capped() -> None:
     state = _server_state.restart_state({"restart_state": {"pending": False}, "state_folder": {"marker_refused": "x" * 1000}})
     assert state["marker_refused"] == "x" * 300 + "…" and _server_state.restart_state({})["marker_refused"] is None
+
+
+def kind_backup(kind: str, identity: str, settings: t.Optional[t.Dict[str, t.Any]], existed: t.Optional[bool] = None,
+                name: str = NAME, **head_overrides: t.Any) -> t.Dict[str, t.Any]:
+    head = {"format": "1", "host": HOST, "server": SERVER, "identity": identity, "taken_at": "2026-11-25T02:30:00Z", "run": "r1"}
+    if existed is not None:
+        head["existed"] = existed
+    head.update(head_overrides)
+    text = "\r\n".join([line("backup", k, v) for k, v in head.items()] + [line("settings", k, v) for k, v in (settings or {}).items()])
+    return _server_state.parse_backup(name, text, len(text), 65536, HOST, SERVER, kind)
+
+
+OVERRIDE = {"Name": "OWA IM CAS01", "Identity": "OWA IM CAS01", "ComponentName": "OwaServer", "SectionName": "IMSettings",
+            "Parameters": None, "Server": None, "Reason": "by hand", "WhenChanged": "2026-11-20T10:00:00"}
+
+
+def override_backup(settings: t.Dict[str, t.Any], parameters: t.List[str], servers: t.List[str]) -> t.Dict[str, t.Any]:
+    head = {"format": "1", "host": HOST, "server": SERVER, "identity": settings["Name"], "taken_at": "x", "run": "r1"}
+    rest = {k: v for k, v in settings.items() if k not in ("Parameters", "Server")}
+    text = "\r\n".join([line("backup", k, v) for k, v in head.items()] + [line("settings", k, v) for k, v in rest.items()]) + "\r\n"
+    text += "OWAIM|settings|Parameters|list|%s\r\n" % base64.b64encode("\n".join(parameters).encode()).decode()
+    text += "OWAIM|settings|Server|list|%s\r\n" % base64.b64encode("\n".join(servers).encode()).decode()
+    return _server_state.parse_backup(NAME, text, len(text), 65536, HOST, SERVER, "setting_override")
+
+
+def test_a_setting_override_backup_is_read_as_the_module_options_that_put_it_back() -> None:
+    backup = override_backup(OVERRIDE, ["IMServerName=pool.contoso.com", "IMCertificateThumbprint=" + "AB" * 20], ["CAS01"])
+    assert backup["kind"] == "setting_override" and backup["existed"] is True and backup["identity"] == "OWA IM CAS01"
+    assert backup["settings"] == {"name": "OWA IM CAS01", "component": "OwaServer", "section": "IMSettings", "server": ["CAS01"],
+                                  "parameters": {"IMServerName": "pool.contoso.com", "IMCertificateThumbprint": "AB" * 20}, "reason": "by hand"}
+    # One of the whole organisation is restored from the server that backed it up.
+    assert override_backup(OVERRIDE, ["IMServerName=pool.contoso.com"], [])["settings"]["server"] == []
+
+
+@pytest.mark.parametrize("parameters,servers,reason", [
+    (["IMServerName=pool.contoso.com"], ["CAS02"], "applies to CAS02, not only to CAS01"),
+    (["IMServerName=pool.contoso.com"], ["CAS01", "CAS02"], "applies to CAS01, CAS02"),
+    (["IMServerName=evil.example.com; rm"], [], "a value in it is not valid"),
+    (["Planted=1"], [], "a value in it is not valid"),
+])
+def test_a_setting_override_backup_for_other_servers_or_with_bad_values_is_refused(parameters, servers, reason) -> None:
+    with pytest.raises(_server_state.BackupRefused, match=reason):
+        override_backup(OVERRIDE, parameters, servers)
+
+
+def test_an_override_the_run_created_is_recorded_as_one_that_did_not_exist() -> None:
+    backup = kind_backup("setting_override", "OWA IM CAS01", None, existed=False)
+    assert backup["existed"] is False and backup["settings"] is None
+    with pytest.raises(_server_state.BackupRefused, match="yet holds settings"):
+        kind_backup("setting_override", "OWA IM CAS01", {"Name": "OWA IM CAS01"}, existed=False)
+    # Only overrides are ever created; a virtual directory "that did not exist" is a planted file.
+    with pytest.raises(_server_state.BackupRefused, match="only setting override backups do"):
+        kind_backup("virtual_directory", "CAS01\\owa (Default Web Site)", None, existed=False)
+
+
+def test_a_web_config_backup_holds_the_two_keys_or_none() -> None:
+    path = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\ClientAccess\\Owa\\web.config"
+    backup = kind_backup("web_config", path, {"IMServerName": "pool.contoso.com", "IMCertificateThumbprint": None})
+    assert backup["settings"] == {"im_server_name": "pool.contoso.com", "im_certificate_thumbprint": None}
+    with pytest.raises(_server_state.BackupRefused, match="is not a web.config on a local drive"):
+        kind_backup("web_config", "\\\\evil\\share\\web.config", {"IMServerName": None})
+    with pytest.raises(_server_state.BackupRefused, match="keys a backup never holds"):
+        kind_backup("web_config", path, {"IMPoolName": "x"})
+    with pytest.raises(_server_state.BackupRefused, match="a value in it is not valid"):
+        kind_backup("web_config", path, {"IMCertificateThumbprint": "XYZ"})
+
+
+def test_a_mailbox_policy_backup_is_read_with_its_type_as_the_module_takes_it() -> None:
+    policy = {"Name": "Default", "Identity": "Default", "IsDefault": True, "InstantMessagingEnabled": False, "InstantMessagingType": "None"}
+    backup = kind_backup("mailbox_policy", "Default", policy)
+    assert backup["settings"] == {"name": "Default", "instant_messaging_enabled": False, "instant_messaging_type": "None"}
+    with pytest.raises(_server_state.BackupRefused, match="not True or False"):
+        kind_backup("mailbox_policy", "Default", {"Name": "Default", "InstantMessagingEnabled": "yes"})
+    with pytest.raises(_server_state.BackupRefused, match="a value in it is not valid"):
+        kind_backup("mailbox_policy", "Default", {"Name": "De*", "InstantMessagingEnabled": True})
+
+
+def test_a_file_in_a_folder_the_collection_does_not_write_is_refused() -> None:
+    records = {"server": {"name": SERVER}, "listing": {"folder_sddl": PRIVATE}}
+    files = [{"name": NAME, "folder": "..\\elsewhere", "length": "600", "content": backup_text(), "sddl": PRIVATE}]
+    usable, refused = _server_state.read_backups(records, files, HOST, 65536)
+    assert usable == [] and "is not one the collection writes backups to" in refused[0]["reason"]
+
+
+def test_rollback_restores_each_thing_a_server_backed_up_removing_what_the_run_created() -> None:
+    def entry(kind: str, identity: str, stamp: str, run: str, existed: bool = True) -> t.Dict[str, t.Any]:
+        return {"kind": kind, "identity": identity, "taken_at": stamp, "run": run, "file": stamp + identity, "existed": existed}
+    cas01 = [entry("virtual_directory", "CAS01\\owa (Default Web Site)", "2026-11-25T02:30:00.000001Z", "run1"),
+             entry("setting_override", "OWA IM CAS01", "2026-11-25T02:30:00.000002Z", "run1", existed=False),
+             entry("setting_override", "By hand", "2026-11-25T02:30:00.000003Z", "run1"),
+             entry("setting_override", "OWA IM CAS01", "2026-11-26T02:30:00.000002Z", "run2"),
+             entry("mailbox_policy", "Default", "2026-11-25T02:30:00.000004Z", "run1")]
+    plan = _server_state.rollback_plan([{"inventory_hostname": "cas01", "owa_im_backups": {"backups": cas01}}], "20261125T0229")
+    chosen = plan["restores"]["cas01"]
+    # Policies, then the virtual directory, then overrides: the one to remove before the one to put back.
+    assert [(b["kind"], b["identity"], b["existed"]) for b in chosen] == [
+        ("mailbox_policy", "Default", True), ("virtual_directory", "CAS01\\owa (Default Web Site)", True),
+        ("setting_override", "OWA IM CAS01", False), ("setting_override", "By hand", True)]
+    assert plan["servers"]["cas01"]["identity"] == "CAS01\\owa (Default Web Site)"
+    # Undoing run2 alone puts back the override as run1 left it (its backup from run2), nothing else.
+    plan = _server_state.rollback_plan([{"inventory_hostname": "cas01", "owa_im_backups": {"backups": cas01}}])
+    assert [(b["identity"], b["run"]) for b in plan["restores"]["cas01"]] == [("OWA IM CAS01", "run2")]
+    assert plan["servers"]["cas01"] is None
