@@ -89,7 +89,8 @@ function Protect-OwaImStateFolder([string]$Root) {
 }
 function Get-OwaImBackupFolders {
     # Where each module keeps the backups it writes before a change, under %ProgramData%\exchange.owa_im.
-    @('backups', 'web-config-backups', 'setting-override-backups', 'mailbox-policy-backups', 'host-authorization-backups')
+    @('backups', 'web-config-backups', 'setting-override-backups', 'mailbox-policy-backups', 'host-authorization-backups',
+      'trusted-application-backups')
 }
 function Get-OwaImBackupItems([string]$Root) {
     foreach ($owaImChild in @(Get-OwaImBackupFolders)) {
