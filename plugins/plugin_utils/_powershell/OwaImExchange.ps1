@@ -1,5 +1,8 @@
 # The Exchange Management Shell in this process, the server record, and the one rule for the IIS certificate.
 param()
+# What this process already asked Exchange about this server: its version does not change while a script runs, and each
+# Get-ExchangeServer is a directory query on a real server.
+$owaImExchangeServerCache = @{}
 function Import-OwaImExchangeShell {
     # Exchange 2010 registers the E2010 snap-in, 2013 and later the SnapIn one.
     foreach ($owaImName in @('Microsoft.Exchange.Management.PowerShell.E2010', 'Microsoft.Exchange.Management.PowerShell.SnapIn')) {
@@ -14,6 +17,7 @@ function Import-OwaImExchangeShell {
 function Out-OwaImExchangeServer {
     # Name, FQDN, version, and the server's clock: certificate validity is judged on it.
     $owaImServer = Get-ExchangeServer -Identity $env:COMPUTERNAME
+    $owaImExchangeServerCache['version'] = [string]$owaImServer.AdminDisplayVersion
     Out-OwaImField 'server' 'name' $owaImServer.Name
     Out-OwaImField 'server' 'fqdn' $owaImServer.Fqdn
     Out-OwaImField 'server' 'version' ([string]$owaImServer.AdminDisplayVersion)
@@ -75,10 +79,17 @@ function Test-OwaImNotFound($ErrorRecord) {
     return (($ErrorRecord.Exception.GetType().FullName -like '*ManagementObjectNotFoundException') -or
             ($owaImText -match 'was not found|couldn''t be found|could not be found'))
 }
+function Get-OwaImAdminDisplayVersion {
+    # This server's AdminDisplayVersion, asked of Exchange once per process (Out-OwaImExchangeServer asks it first).
+    if (-not $owaImExchangeServerCache.ContainsKey('version')) {
+        $owaImExchangeServerCache['version'] = [string](Get-ExchangeServer -Identity $env:COMPUTERNAME).AdminDisplayVersion
+    }
+    return $owaImExchangeServerCache['version']
+}
 function Test-OwaImSettingOverridesApply {
     # OWA takes its IM settings from setting overrides from Exchange 2016 (15.1) on; 2013 (15.0) reads web.config, and
     # 2010 has no such cmdlets. AdminDisplayVersion reads "Version 15.1 (Build 2507.6)".
-    if (-not ([string](Get-ExchangeServer -Identity $env:COMPUTERNAME).AdminDisplayVersion -match 'Version (\d+)\.(\d+)')) { return $false }
+    if (-not ((Get-OwaImAdminDisplayVersion) -match 'Version (\d+)\.(\d+)')) { return $false }
     return (([int]$matches[1] -gt 15) -or (([int]$matches[1] -eq 15) -and ([int]$matches[2] -ge 1)))
 }
 function Get-OwaImImSettingOverrides {

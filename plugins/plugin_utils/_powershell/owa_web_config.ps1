@@ -17,7 +17,7 @@ param(
 )
 Import-OwaImExchangeShell
 Out-OwaImExchangeServer
-$owaImVersion = [string](Get-ExchangeServer -Identity $env:COMPUTERNAME).AdminDisplayVersion
+$owaImVersion = Get-OwaImAdminDisplayVersion
 if ((Test-OwaImSettingOverridesApply) -or -not ($owaImVersion -match '^Version 15\.0 ')) {
     Out-OwaImError 'wrong_version' $owaImVersion $null $null
     exit 4
