@@ -167,8 +167,10 @@ def _web_config_settings(identity: str, raw: t.Mapping[str, t.Any], server: str)
 
 
 def _setting_override_settings(identity: str, raw: t.Mapping[str, t.Any], server: str) -> t.Dict[str, t.Any]:
-    if not raw.get("Name") or str(raw.get("Name")) != identity:
-        raise BackupRefused("its override's name %r is not its identity %r" % (raw.get("Name"), identity))
+    # An override is restored by its name; what Exchange shows as its Identity is not relied on.
+    name = str(raw.get("Name") or "")
+    if not name.strip() or name != name.strip() or any(c in name for c in "*?[") or any(ord(c) < 32 for c in name):
+        raise BackupRefused("its override's name %r is not one an override can have" % name[:80])
     unknown = set(raw) - set(_setting_override.OVERRIDE_PROPERTIES)
     if unknown:
         raise BackupRefused("it holds properties a backup never holds: %s" % ", ".join(sorted(unknown)))
@@ -185,7 +187,7 @@ def _setting_override_settings(identity: str, raw: t.Mapping[str, t.Any], server
     except _owa_settings.SettingError as exc:
         raise BackupRefused("a value in it is not valid: %s" % exc)
     reason = str(raw.get("Reason") or "").strip() or "restored by exchange.owa_im.rollback"
-    return {"name": identity, "component": component, "section": section, "parameters": parameters, "server": servers,
+    return {"name": name, "component": component, "section": section, "parameters": parameters, "server": servers,
             "reason": plain_text(reason, 500)}
 
 
@@ -247,6 +249,8 @@ def parse_backup(name: str, content: t.Optional[str], length: int, max_bytes: in
     if not existed and raw:
         raise BackupRefused("it records an override that did not exist, yet holds settings")
     settings = _SETTINGS_READERS[kind](identity, raw, server) if existed else None
+    if kind == "setting_override" and settings is not None:
+        identity = settings["name"]
     stamp = match.group("stamp") + "." + match.group("fraction")[:6]
     return {
         "kind": kind,

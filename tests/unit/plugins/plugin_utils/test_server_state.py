@@ -216,7 +216,7 @@ OVERRIDE = {"Name": "OWA IM CAS01", "Identity": "OWA IM CAS01", "ComponentName":
 
 
 def override_backup(settings: t.Dict[str, t.Any], parameters: t.List[str], servers: t.List[str]) -> t.Dict[str, t.Any]:
-    head = {"format": "1", "host": HOST, "server": SERVER, "identity": settings["Name"], "taken_at": "x", "run": "r1"}
+    head = {"format": "1", "host": HOST, "server": SERVER, "identity": settings["Identity"], "taken_at": "x", "run": "r1"}
     rest = {k: v for k, v in settings.items() if k not in ("Parameters", "Server")}
     text = "\r\n".join([line("backup", k, v) for k, v in head.items()] + [line("settings", k, v) for k, v in rest.items()]) + "\r\n"
     text += "OWAIM|settings|Parameters|list|%s\r\n" % base64.b64encode("\n".join(parameters).encode()).decode()
@@ -302,3 +302,11 @@ def test_rollback_restores_each_thing_a_server_backed_up_removing_what_the_run_c
     plan = _server_state.rollback_plan([{"inventory_hostname": "cas01", "owa_im_backups": {"backups": cas01}}])
     assert [(b["identity"], b["run"]) for b in plan["restores"]["cas01"]] == [("OWA IM CAS01", "run2")]
     assert plan["servers"]["cas01"] is None
+
+
+def test_an_override_backup_is_known_by_its_name_whatever_exchange_shows_as_its_identity() -> None:
+    shown = dict(OVERRIDE, Identity="CN=OWA IM CAS01,CN=Overrides,CN=Global Settings,CN=Contoso")
+    backup = override_backup(dict(shown, Name="OWA IM CAS01"), ["IMServerName=pool.contoso.com"], [])
+    assert backup["identity"] == "OWA IM CAS01" and backup["settings"]["name"] == "OWA IM CAS01"
+    with pytest.raises(_server_state.BackupRefused, match="not one an override can have"):
+        override_backup(dict(OVERRIDE, Name="OWA*"), ["IMServerName=pool.contoso.com"], [])
