@@ -107,6 +107,15 @@ def test_rollback_restores_the_web_config_of_a_2013_pool_byte_for_byte(tmp_path:
         # Back to the moment the lab started, before site.
         started = json.loads((lab.state / "lab.json").read_text())["started"]
         moment = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+        configured = {s: files.host_file_bytes(Store(lab.state), s, WEB_CONFIG) for s in original}
+        resets = lab.resets()["per_server"]
+        preview = lab.playbook(PLAYBOOKS / "rollback.yml", "--check", extra_vars=lab_vars(tmp_path, owa_im_rollback_to=moment))
+        assert preview.returncode == 0, preview.stdout[-4000:]
+        # A preview says what it would restore and changes nothing, resets nothing.
+        recap = [line for line in preview.stdout.split("PLAY RECAP")[-1].splitlines() if line.startswith("cas0")]
+        assert len(recap) == 2 and all("changed=0" not in line for line in recap), recap
+        assert all(files.host_file_bytes(Store(lab.state), s, WEB_CONFIG) == configured[s] for s in original)
+        assert lab.resets()["per_server"] == resets
         rollback = lab.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path, owa_im_rollback_to=moment))
         assert rollback.returncode == 0, rollback.stdout[-4000:]
         # The keys site added are gone with their lines: each file is as it was before site.
