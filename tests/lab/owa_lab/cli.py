@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from . import kerberos, lync, ocs, organisation
+from .exchange.versions import VERSIONS
 from .store import Store
 
 DEFAULT_STATE = ".owa-lab"
@@ -301,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     state_after.add_argument("--state", dest="state", default=argparse.SUPPRESS, help="the lab's state directory")
     p = sub.add_parser("up", parents=[state_after], help="start N CAS servers and write an inventory")
     p.add_argument("--servers", type=int, default=3)
-    p.add_argument("--version", default="2010sp1", choices=["2010sp1", "2010sp3", "2013", "2016", "2019"])
+    p.add_argument("--version", default="2010sp1", choices=list(VERSIONS),
+                   help="the Exchange version of every CAS: " + ", ".join(VERSIONS) + " (se: Subscription Edition RTM)")
     p.add_argument("--mixed", metavar="VERSION:COUNT,...",
                    help="a pool of several versions, such as 2010sp3:2,2016:2 (CAS01-CAS02 on 2010 SP3, CAS03-CAS04 on 2016); "
                         "replaces --servers and --version")

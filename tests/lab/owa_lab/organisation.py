@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import certificates, network, owa_web
-from .exchange.versions import VERSIONS, setup_key
+from .exchange.versions import OWA_IM_KEY, UCMA4_IM_DLL, VERSIONS, setup_key
 from .files import package_bytes
 from .store import Store
 
@@ -106,6 +106,11 @@ def build(store: Store, count: int, version: str, domain: str = "contoso.lab", s
             # virtual directory last changed.
             "workers": owa_web.initial_workers(time.time()),
         }
+        if not version.startswith("2010"):
+            # Exchange 2013 and later: the UCMA 4.0 runtime (an Exchange setup prerequisite) with the IM provider OWA loads,
+            # registered in ImplementationDLLPath. A seed that empties the key stands for a missing or broken runtime.
+            host["registry"][OWA_IM_KEY] = {"ImplementationDLLPath": UCMA4_IM_DLL}
+            host["files"][UCMA4_IM_DLL] = {"package": "file"}
         store.write(f"hosts/{name}.json", host)
     store.write("directory.json", {
         "organisation": {"name": "Contoso", "domain": domain, "domain_dn": ",".join(f"DC={p}" for p in domain.split(".")),

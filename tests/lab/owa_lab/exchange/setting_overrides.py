@@ -35,7 +35,7 @@ OVERRIDE_TYPE = "Microsoft.Exchange.Data.Directory.SystemConfiguration.Configura
 DIAGNOSTIC_TYPE = "Microsoft.Exchange.Management.Powershell.Support.ExchangeDiagnosticInfoResult"
 _TASKS = "Microsoft.Exchange.Management.SystemConfigurationTasks.ConfigurationSettings"
 # The versions whose OWA reads IMSettings from setting overrides (the IM article covers Exchange 2016 and 2019).
-OVERRIDE_VERSIONS = ("2016", "2019")
+OVERRIDE_VERSIONS = ("2016", "2019", "se")  # se: Subscription Edition, the same mechanism as 2019
 # The only component and section the lab knows the schema of, and that section's parameters (the IM article's).
 IM_COMPONENT, IM_SECTION = "OwaServer", "IMSettings"
 IM_PARAMETERS = ("IMServerName", "IMCertificateThumbprint")

@@ -36,7 +36,18 @@ VERSIONS = {
                             r"C:\Program Files\Microsoft\Exchange Server\V15", ("None", "Ocs", "Msn")),
     "2019": ExchangeVersion("2019", "Version 15.2 (Build 1118.7)", "15.2.1118.7", E2013_SNAPIN, 5.1,
                             r"C:\Program Files\Microsoft\Exchange Server\V15", ("None", "Ocs", "Msn")),
+    # Exchange Server Subscription Edition RTM (July 2025): build 15.2.2562.17, the same 15.2 as 2019 ("Exchange Server build
+    # numbers and release dates", learn.microsoft.com), on Windows Server 2019, 2022 or 2025 with PowerShell 5.1, the same
+    # snap-in and the same setting overrides as 2019.
+    "se": ExchangeVersion("se", "Version 15.2 (Build 2562.17)", "15.2.2562.17", E2013_SNAPIN, 5.1,
+                          r"C:\Program Files\Microsoft\Exchange Server\V15", ("None", "Ocs", "Msn")),
 }
+
+# Exchange 2013 and later: OWA's IM provider comes with the UCMA 4.0 runtime, which Exchange setup installs as a
+# prerequisite; ImplementationDLLPath under this key names Microsoft.Rtc.Internal.Ucweb.dll (Skype for Business Server
+# 2015, "Integrating Skype for Business Server 2015 and Outlook Web App"). The runtime's folder is the lab's assumption.
+OWA_IM_KEY = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchange OWA\\InstantMessaging"
+UCMA4_IM_DLL = r"C:\Program Files\Microsoft UCMA 4.0\Runtime\Microsoft.Rtc.Internal.Ucweb.dll"
 
 IM_TYPE_NUMBERS = {"None": 0, "Ocs": 1, "Msn": 2}
 
