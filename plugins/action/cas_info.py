@@ -19,6 +19,16 @@ def exchange_version(admin_display_version: t.Optional[str]) -> t.Optional[str]:
     return match.group(1) if match else None
 
 
+def im_implementation(found: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    """Exchange 2013 and later: OWA's IM provider from the UCMA 4.0 runtime, registered in ImplementationDLLPath (under
+    HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchange OWA\\InstantMessaging), which must name an existing
+    Microsoft.Rtc.Internal.Ucweb.dll or the folder that holds it."""
+    path = str(found.get("path") or "") or None
+    dll = str(found.get("dll") or "") or None
+    dll_found = bool(path and dll and found.get("dll_found") is True)
+    return {"path": path, "dll": dll, "dll_found": dll_found, "ready": dll_found}
+
+
 class ActionModule(ExchangeActionBase):
     argument_spec = CAS_INFO_SPEC
 
@@ -142,6 +152,8 @@ class ActionModule(ExchangeActionBase):
         }
         if mechanism == "setting_override":
             result["setting_override"] = dict(effective, overrides=_setting_override.as_overrides(overrides))
+        if mechanism != "virtual_directory":
+            result["im_implementation"] = im_implementation(records.get("im_implementation") or {})
         result["restart_pending"] = result["restart_state"]["pending"]
         missing: t.List[str] = []
         if include_components:

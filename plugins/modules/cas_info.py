@@ -234,6 +234,20 @@ setting_override:
   type: dict
   sample: {"from": "OWA IM EX01", "ambiguous": [], "IMServerName": "sfbpool.contoso.com",
            "IMCertificateThumbprint": "CDF34A740E9D225A1A06193A9D44B2CE22775308", "overrides": []}
+im_implementation:
+  description:
+    - Exchange 2013 and later, OWA's IM provider from the UCMA 4.0 runtime that Exchange setup installs. OWA finds it
+      through the registry value C(ImplementationDLLPath) under
+      C(HKLM\SYSTEM\CurrentControlSet\Services\MSExchange OWA\InstantMessaging), which must name
+      C(Microsoft.Rtc.Internal.Ucweb.dll) or the folder holding it (Skype for Business Server 2015, "Integrating Skype for
+      Business Server 2015 and Outlook Web App").
+    - C(path) is the value (null when missing or empty), C(dll) the DLL it names, C(dll_found) whether that file exists,
+      C(ready) whether OWA can load its IM provider. The role stops a server that is not ready before any change unless IM
+      is being turned off.
+  returned: when the server runs Exchange 2013 or later
+  type: dict
+  sample: {"path": "C:\\Program Files\\Microsoft UCMA 4.0\\Runtime\\Microsoft.Rtc.Internal.Ucweb.dll",
+           "dll": "C:\\Program Files\\Microsoft UCMA 4.0\\Runtime\\Microsoft.Rtc.Internal.Ucweb.dll", "dll_found": true, "ready": true}
 web_config_check_needed:
   description: Exchange 2013 with IM intended on, where the server and certificate in OWA's C(web.config) must be compared (and set).
   returned: success

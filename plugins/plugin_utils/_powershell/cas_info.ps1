@@ -33,6 +33,20 @@ if ($IncludeComponents) {
     Out-OwaImDetected 'component' (Get-OwaImProducts)
     Out-OwaImProviderRegistration
 }
+# Exchange 2013 and later: OWA's IM provider comes with the UCMA 4.0 runtime, registered in ImplementationDLLPath, which
+# must name Microsoft.Rtc.Internal.Ucweb.dll (or its folder). Read on every version; the controller keeps it for 2013+.
+$owaImImplementation = ''
+$owaImImKey = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\MSExchange OWA\InstantMessaging' -ErrorAction SilentlyContinue
+if ($null -ne $owaImImKey) { $owaImImplementation = [string]$owaImImKey.ImplementationDLLPath }
+$owaImImplementationDll = ''
+if ($owaImImplementation -like '*\Microsoft.Rtc.Internal.Ucweb.dll') {
+    $owaImImplementationDll = $owaImImplementation
+} elseif (($owaImImplementation -ne '') -and (Test-Path -LiteralPath $owaImImplementation -PathType Container)) {
+    $owaImImplementationDll = Join-Path $owaImImplementation 'Microsoft.Rtc.Internal.Ucweb.dll'
+}
+Out-OwaImField 'im_implementation' 'path' $owaImImplementation
+Out-OwaImField 'im_implementation' 'dll' $owaImImplementationDll
+Out-OwaImField 'im_implementation' 'dll_found' (($owaImImplementationDll -ne '') -and (Test-Path -LiteralPath $owaImImplementationDll -PathType Leaf))
 if ($CheckNetwork) {
     Out-OwaImNameResolution 'pool_dns' $PoolName
     Out-OwaImTcpConnection 'pool_tcp' $PoolName $PoolPort $ConnectTimeoutMilliseconds
