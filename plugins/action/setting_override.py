@@ -96,7 +96,8 @@ class ActionModule(ExchangeActionBase):
         else:
             after_overrides = _setting_override.as_overrides(indexed(records, "after"))
             mine = [o for o in after_overrides if str(o["name"]).lower() == params["name"].lower()]
-            wrong = (present and (not mine or _setting_override.parameter_key(mine[0]["parameters"]) != _setting_override.parameter_key(parameters))) \
+            wrong = (present and (not mine or _setting_override.parameter_key(mine[0]["parameters"]) != _setting_override.parameter_key(parameters)
+                                  or sorted(str(s).lower() for s in mine[0]["server"]) != sorted(s.lower() for s in servers))) \
                 or (not present and mine)
             if wrong:
                 raise ExchangeFailure("Exchange accepted the change but reading setting override %s back does not show it as asked"

@@ -83,6 +83,24 @@ def test_an_override_made_by_hand_for_the_organisation_is_kept_and_a_servers_own
     assert names == ["IM Override", "OWA IM CAS01", "OWA IM CAS02"]
 
 
+def test_an_override_of_one_server_asked_for_the_whole_organisation_loses_its_server(pool_2016: Lab, tmp_path: Path) -> None:
+    # Set-SettingOverride without -Server keeps the servers an override names: the module removes and creates it again.
+    parameters = ["IMServerName=ocspool.contoso.lab", "IMCertificateThumbprint=" + "AB" * 20]
+    pool_2016.seed(tmp_path, {"setting_overrides": [{"name": "X", "server": ["CAS01"], "reason": "by hand", "parameters": parameters}]})
+    task = {"exchange.owa_im.setting_override": {"name": "X", "reason": "Configure IM",
+                                                 "parameters": {"IMServerName": "ocspool.contoso.lab", "IMCertificateThumbprint": "AB" * 20}}}
+    first = pool_2016.play(tmp_path, task, "--limit", "cas01.contoso.lab")
+    assert first.returncode == 0, first.stdout[-3000:]
+    result = Lab.result(tmp_path, "cas01.contoso.lab")
+    assert result["changed"] is True and result["action"] == "update" and result.get("server_backup_file"), result
+    mine = [o for o in _im_overrides(pool_2016) if o["name"] == "X"]
+    assert len(mine) == 1 and mine[0]["server"] == [] and sorted(mine[0]["parameters"]) == sorted(parameters), mine
+    second = pool_2016.play(tmp_path, task, "--limit", "cas01.contoso.lab")
+    assert second.returncode == 0, second.stdout[-3000:]
+    again = Lab.result(tmp_path, "cas01.contoso.lab")
+    assert again["changed"] is False and again["action"] == "none", again
+
+
 def test_without_confirmation_a_2016_server_is_stopped_with_the_skype_for_business_step(pool_2016: Lab, tmp_path: Path) -> None:
     run = pool_2016.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path, owa_im_host_authorization_confirmed=False))
     assert run.returncode != 0

@@ -78,6 +78,12 @@ if ($owaImAction -eq 'create') {
     New-SettingOverride -Name $Name -Component $Component -Section $Section -Parameters $Parameters -Reason $Reason @owaImScopeArguments |
         Out-Null
 }
+elseif (($owaImAction -eq 'update') -and ($owaImScope -eq '') -and ((Get-OwaImScopeKey $owaImMine[0].Server) -ne '')) {
+    # To the whole organisation from named servers: Set-SettingOverride without -Server keeps the servers it has, so the
+    # override is removed and created again under its name (its backup is written above).
+    Remove-SettingOverride -Identity ([string]$owaImMine[0].Identity) -Confirm:$false
+    New-SettingOverride -Name $Name -Component $Component -Section $Section -Parameters $Parameters -Reason $Reason | Out-Null
+}
 elseif ($owaImAction -eq 'update') {
     Set-SettingOverride -Identity ([string]$owaImMine[0].Identity) -Parameters $Parameters -Reason $Reason @owaImScopeArguments -Confirm:$false
 }

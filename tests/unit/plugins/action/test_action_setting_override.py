@@ -69,6 +69,18 @@ def test_server_and_module_must_agree() -> None:
     assert result["failed"] and "disagree" in result["msg"]
 
 
+def test_a_read_back_with_the_wrong_scope_fails() -> None:
+    # Asked for the whole organisation over an override of EX02: reading it back still naming EX02 is not as asked.
+    connection = FakeConnection(answer([override("before", "OWA IM", WANTED, ["EX02"])], "update", [],
+                                       [override("after", "OWA IM", WANTED, ["EX02"])], refreshed=True))
+    result = make(SettingOverride, connection, dict(ARGS)).run(task_vars={})
+    assert result.get("failed") and "reading setting override OWA IM back does not show it as asked" in result["msg"], result
+    connection = FakeConnection(answer([override("before", "OWA IM", WANTED, ["EX02"])], "update", [],
+                                       [override("after", "OWA IM", WANTED)], refreshed=True))
+    result = make(SettingOverride, connection, dict(ARGS)).run(task_vars={})
+    assert result["changed"] is True and not result.get("failed") and result["after"][0]["server"] == [], result
+
+
 def test_check_mode_predicts_the_overrides_after() -> None:
     connection = FakeConnection(answer([override("before", "IM Override", ["IMServerName=old.contoso.com"])], "create", ["IM Override"]))
     result = make(SettingOverride, connection, dict(ARGS), check_mode=True).run(task_vars={})
