@@ -59,7 +59,8 @@ def as_view(entry: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
 
 
 def _differs(entry: t.Mapping[str, t.Any], wanted: t.Mapping[str, t.Any]) -> bool:
-    return any(entry.get(option) is not wanted[option] for option, _name in FLAGS)
+    # A flag WMI leaves null (or that is missing) counts as False, as the script's [bool]$null does: both sides must agree.
+    return any(bool(entry.get(option)) is not wanted[option] for option, _name in FLAGS)
 
 
 def planned(before: t.Sequence[t.Mapping[str, t.Any]], wanted: t.Mapping[str, t.Any]) -> t.List[t.Dict[str, str]]:

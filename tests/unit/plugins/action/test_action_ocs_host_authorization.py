@@ -77,6 +77,19 @@ def test_absent_removes_every_entry_of_the_servers_and_reports_the_backup() -> N
          "treat_as_authenticated": True}))] == ["remove", "remove"]
 
 
+def test_a_null_or_missing_flag_reads_as_false_as_the_script_casts_it() -> None:
+    # [bool]$null is False in PowerShell: an entry whose OutboundOnly is null is as asked, not a disagreement.
+    null_flag = dict(GOOD, OutboundOnly=None)
+    missing_flag = {k: v for k, v in NEW.items() if k != "OutboundOnly"}
+    result = make(OcsHostAuthorization, FakeConnection(answer([null_flag, missing_flag], [])), dict(ARGS)).run(task_vars={})
+    assert result["changed"] is False and not result.get("failed") and result["actions"] == [], result
+    # A null flag where true is asked is an update, on both sides.
+    null_treat = dict(GOOD, TreatAsAuthenticated=None)
+    actions = [("update", "cas01.contoso.lab", GOOD["InstanceID"])]
+    result = make(OcsHostAuthorization, FakeConnection(answer([null_treat, NEW], actions)), dict(ARGS), check_mode=True).run(task_vars={})
+    assert result["changed"] is True and not result.get("failed") and result["after"][0]["treat_as_authenticated"] is True, result
+
+
 def test_a_server_that_disagrees_with_the_controller_fails() -> None:
     result = make(OcsHostAuthorization, FakeConnection(answer([GOOD, NEW], [("create", "cas01.contoso.lab", "")])), dict(ARGS)).run(task_vars={})
     assert result["failed"] and "disagree" in result["msg"]
