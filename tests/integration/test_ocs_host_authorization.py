@@ -1,5 +1,5 @@
 """ocs_host_authorization against the lab's OCS 2007 R2 Standard Edition server (PowerShell 2.0, WMI): create, unchanged on
-a second run, check mode and diff, a changed flag and absent each backed up on the server first, and refused input
+a second run, check mode and diff, a creation, a changed flag and absent each backed up on the server first, and refused input
 that changes nothing."""
 
 from __future__ import annotations
@@ -48,20 +48,32 @@ def _backups(lab: Lab) -> list[str]:
     return sorted(path for path in lab.host("FE01")["files"] if BACKUPS in path.lower() and path.lower().endswith(".owaim"))
 
 
+def _blob(lab: Lab, path: str) -> str:
+    return (lab.state / "blobs" / lab.host("FE01")["files"][path]["blob"]).read_text(encoding="utf-8-sig")
+
+
 def test_entries_are_created_left_alone_changed_and_removed_with_backups(ocs: Lab, tmp_path: Path) -> None:
     run, check = _play(ocs, tmp_path, {"servers": SERVERS}, "--check", "--diff")
     assert check["changed"] is True and [a["action"] for a in check["actions"]] == ["create", "create"], check
     assert check["after"][0] == {"server": "cas01.contoso.lab", "instance_id": None, "backend": "(local)\\rtc", "outbound_only": False,
                                  "throttle_as_server": True, "treat_as_authenticated": True}
-    assert "treat_as_authenticated" in run.stdout and _entries(ocs) == []   # the diff, and nothing changed
+    assert "treat_as_authenticated" in run.stdout and _entries(ocs) == [] and _backups(ocs) == []   # the diff, nothing changed or written
 
     _run, first = _play(ocs, tmp_path, {"servers": SERVERS})
-    assert first["changed"] is True and first["front_end"] == "FE01" and "server_backup_file" not in first, first
+    assert first["changed"] is True and first["front_end"] == "FE01", first
     entries = _entries(ocs)
     assert sorted(e["Server"] for e in entries) == ["cas01.contoso.lab", "cas02.contoso.lab"]
     assert all((e["Backend"], e["OutboundOnly"], e["ThrottleAsServer"], e["TreatAsAuthenticated"]) == ("(local)\\rtc", False, True, True)
                for e in entries)
-    assert [a["server"] for a in first["after"]] == ["cas01.contoso.lab", "cas02.contoso.lab"] and _backups(ocs) == []
+    assert [a["server"] for a in first["after"]] == ["cas01.contoso.lab", "cas02.contoso.lab"]
+    # Each entry created is recorded first as one that did not exist, so that a rollback removes it.
+    created = _backups(ocs)
+    assert len(created) == 2 and first["server_backup_file"].lower() == created[-1].lower(), (created, first)
+    for backup, server in zip(created, ("cas01.contoso.lab", "cas02.contoso.lab")):
+        text = _blob(ocs, backup)
+        assert "OWAIM|backup|existed|bool|" + base64.b64encode(b"False").decode() in text
+        assert "OWAIM|backup|identity|string|" + base64.b64encode(server.encode()).decode() in text
+        assert "OWAIM|settings|" not in text
 
     _run, second = _play(ocs, tmp_path, {"servers": SERVERS})
     assert second["changed"] is False and second["actions"] == [] and second["after"] == second["before"]
@@ -76,14 +88,14 @@ def test_entries_are_created_left_alone_changed_and_removed_with_backups(ocs: La
     assert fixed["before"][0]["treat_as_authenticated"] is False and fixed["after"][0]["treat_as_authenticated"] is True
     assert fixed["diff"]["before"]["entries"] == fixed["before"]
     backups = _backups(ocs)
-    assert len(backups) == 1 and fixed["server_backup_file"].lower() == backups[0].lower()
-    text = (ocs.state / "blobs" / ocs.host("FE01")["files"][backups[0]]["blob"]).read_text(encoding="utf-8-sig")
+    assert len(backups) == 3 and fixed["server_backup_file"].lower() == backups[-1].lower()
+    text = _blob(ocs, backups[-1])
     assert "OWAIM|settings|TreatAsAuthenticated|bool|" + base64.b64encode(b"False").decode() in text
     assert "OWAIM|backup|identity|string|" + base64.b64encode(b"cas01.contoso.lab").decode() in text
 
     _run, gone = _play(ocs, tmp_path, {"servers": SERVERS, "state": "absent"})
     assert gone["changed"] is True and [a["action"] for a in gone["actions"]] == ["remove", "remove"] and gone["after"] == []
-    assert _entries(ocs) == [] and len(_backups(ocs)) == 3
+    assert _entries(ocs) == [] and len(_backups(ocs)) == 5
 
 
 def test_refused_input_names_the_option_and_changes_nothing(ocs: Lab, tmp_path: Path) -> None:

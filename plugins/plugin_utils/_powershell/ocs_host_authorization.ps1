@@ -60,9 +60,13 @@ foreach ($owaImAction in $owaImActions) {
 }
 if ($CheckMode -or ($owaImActions.Count -eq 0)) { exit 0 }
 
-# Nothing changes without its backup: each entry changed or removed goes to a file on this server first.
+# Nothing changes without its backup: each entry changed or removed goes to a file on this server first. An entry to be
+# created is recorded as one that did not exist (identity: its server), so that a rollback to before this change removes it.
 foreach ($owaImAction in $owaImActions) {
-    if ($owaImAction[0] -ne 'create') {
+    if ($owaImAction[0] -eq 'create') {
+        Write-OwaImBackup $BackupHost $Run @{ 'Identity' = [string]$owaImAction[1] } @() 'host-authorization-backups' $false
+    }
+    else {
         $owaImOld = $owaImAction[2]
         $owaImCopy = @{ 'Identity' = [string]$owaImOld.Server }
         foreach ($owaImProperty in $EntryProperties) { $owaImCopy[$owaImProperty] = $owaImOld.$owaImProperty }
