@@ -42,13 +42,18 @@ _REFUSALS = {
 def desired_values(params: t.Mapping[str, t.Any]) -> t.Dict[str, t.Optional[str]]:
     """The web.config keys the task manages and their values (None: the key is removed); SettingError on bad input."""
     given = {key: params.get(option) for key, option in KEYS.items() if params.get(option) is not None}
+    removed = [key for key, option in KEYS.items() if option in (params.get("remove_keys") or [])]
     if params.get("state") == "absent":
-        if given:
-            raise SettingError("state absent removes both keys; do not give %s with it." % ", ".join(KEYS[key] for key in given))
+        if given or removed:
+            raise SettingError("state absent removes both keys; do not give %s with it."
+                               % ", ".join([KEYS[key] for key in given] + (["remove_keys"] if removed else [])))
         return {key: None for key in KEYS}
-    if not given:
+    both = [KEYS[key] for key in removed if key in given]
+    if both:
+        raise SettingError("%s is both given a value and listed in remove_keys; give one or the other." % ", ".join(both))
+    if not given and not removed:
         raise SettingError("set im_server_name, im_certificate_thumbprint or both (or state: absent to remove them).")
-    desired: t.Dict[str, t.Optional[str]] = {}
+    desired: t.Dict[str, t.Optional[str]] = {key: None for key in removed}
     if "IMCertificateThumbprint" in given:
         desired["IMCertificateThumbprint"] = normalise_thumbprint(str(given["IMCertificateThumbprint"]), "im_certificate_thumbprint")
     if "IMServerName" in given:
@@ -70,7 +75,8 @@ def script_parameters(path: t.Optional[str], desired: t.Mapping[str, t.Optional[
     """The owa_web_config.ps1 parameters, as data; ``host`` and ``run`` go into the backup the server writes first."""
     return {
         "Path": path or "",
-        "Manage": list(desired) if present else [],
+        "Manage": [key for key, value in desired.items() if value is not None] if present else [],
+        "Remove": [key for key, value in desired.items() if value is None] if present else [],
         "ServerName": desired.get("IMServerName") or "",
         "Thumbprint": desired.get("IMCertificateThumbprint") or "",
         "Present": present,

@@ -128,6 +128,7 @@ OWA_WEB_CONFIG_SPEC = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "path": {"type": "str"},
     "change_id": {"type": "str"},
+    "remove_keys": {"type": "list", "elements": "str", "choices": ["im_server_name", "im_certificate_thumbprint"]},
 }
 
 CS_TRUSTED_APPLICATION_SPEC = {

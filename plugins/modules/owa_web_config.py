@@ -58,9 +58,17 @@ options:
       - A name for the run this change belongs to, recorded in the server-side backup that the C(exchange.owa_im.rollback)
         playbook restores. Default the current UTC time.
     type: str
+  remove_keys:
+    description:
+      - Keys to remove from the file while O(state=present) sets the others, by their option names. The
+        C(exchange.owa_im.rollback) playbook uses it to return a file that had only one of the keys to that state. A key
+        cannot be both given a value and removed.
+    type: list
+    elements: str
+    choices: [im_server_name, im_certificate_thumbprint]
 notes:
-  - With O(state=present), at least one of O(im_server_name) and O(im_certificate_thumbprint) must be set; a key not
-    given is left as it is.
+  - With O(state=present), at least one of O(im_server_name), O(im_certificate_thumbprint) and O(remove_keys) must be
+    set; a key not given is left as it is.
 seealso:
   - name: Configure integration between on-premises Skype for Business Server and Outlook Web App
     description: Microsoft's steps for Exchange 2013, with the two web.config keys.

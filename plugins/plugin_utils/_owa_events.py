@@ -95,20 +95,23 @@ EVENTS: t.Dict[int, EventMeaning] = {e.event_id: e for e in (
                  "Check that the CAS resolves and reaches the OCS pool (owa_im_server_name) on TCP 5061 and that the pool "
                  "lists this server under Host Authorization.", DECOMPILED + "; its meaning 'OCS unreachable' is our reading"),
     EventMeaning(100, "ErrorIMServerNameInvalid", "error",
-                 "IM is on with type Ocs but the virtual directory's InstantMessagingServerName is empty.",
-                 "Set the OCS pool's FQDN (owa_im_server_name; Set-OwaVirtualDirectory -InstantMessagingServerName), then reset IIS.",
+                 "IM is on with type Ocs but the IM server name OWA reads is empty (the virtual directory's InstantMessagingServerName "
+                 "on Exchange 2010, IMServerName in web.config on 2013, in a setting override on 2016 and later).",
+                 "Set the pool's FQDN (owa_im_server_name: the role writes it where this server's version reads it), then reset IIS.",
                  DECOMPILED + "; that the legacy settings loader logs it for an empty name on the virtual directory is "
                  "from the decompiled code"),
     EventMeaning(101, "ErrorIMCertificateThumbprintInvalid", "error",
-                 "IM is on with type Ocs but the virtual directory's InstantMessagingCertificateThumbprint is empty.",
-                 "Set the certificate (owa_im_certificate_thumbprint or owa_im_discover_certificate; Set-OwaVirtualDirectory "
-                 "-InstantMessagingCertificateThumbprint), then reset IIS.",
+                 "IM is on with type Ocs but the certificate thumbprint OWA reads is empty (the virtual directory's "
+                 "InstantMessagingCertificateThumbprint on Exchange 2010, IMCertificateThumbprint in web.config on 2013, in a "
+                 "setting override on 2016 and later).",
+                 "Set the certificate (owa_im_certificate_thumbprint or owa_im_discover_certificate: the role writes it where this "
+                 "server's version reads it), then reset IIS.",
                  DECOMPILED + "; as for 100"),
     EventMeaning(102, "ErrorIMCertificateExpired", "error", "The certificate OWA IM uses has expired.",
                  "Renew the certificate, set the new thumbprint on the virtual directory, then reset IIS.",
                  DECOMPILED + "; the text 'IM Certificate has expired.' is documented by Microsoft for Exchange 2013"),
     EventMeaning(103, "ErrorIMCertificateNotFound", "error",
-                 "The thumbprint on the virtual directory names no certificate in this server's computer store (LocalMachine\\My).",
+                 "The thumbprint OWA reads names no certificate in this server's computer store (LocalMachine\\My).",
                  "Set the thumbprint of a certificate this server holds (each CAS has its own unless one was imported on every "
                  "server; owa_im_discover_certificate finds the IIS one), then reset IIS.",
                  DECOMPILED + "; the text 'IM Certificate with thumbprint ... could not be found.' is documented by Microsoft for "

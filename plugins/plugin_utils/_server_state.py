@@ -147,7 +147,7 @@ def _virtual_directory_settings(identity: str, raw: t.Mapping[str, t.Any], serve
 
 def _web_config_settings(identity: str, raw: t.Mapping[str, t.Any], server: str) -> t.Dict[str, t.Any]:
     # A local path of this server's OWA web.config (drive letter, no share, no device path).
-    if not re.match(r"^[A-Za-z]:\\[^\x00-\x1f<>\"|?*]*\\web\.config$", identity, re.IGNORECASE):
+    if not re.match(r"^[A-Za-z]:\\[^\x00-\x1f<>\"|?*]*\\web\.config$", identity, re.IGNORECASE) or "\\..\\" in identity:
         raise BackupRefused("its file %r is not a web.config on a local drive of %s" % (identity, server))
     unknown = set(raw) - set(WEB_CONFIG_KEYS)
     if unknown:
@@ -249,7 +249,8 @@ def parse_backup(name: str, content: t.Optional[str], length: int, max_bytes: in
     if not existed and raw:
         raise BackupRefused("it records an override that did not exist, yet holds settings")
     settings = _SETTINGS_READERS[kind](identity, raw, server) if existed else None
-    if kind == "setting_override" and settings is not None:
+    if kind in ("setting_override", "mailbox_policy") and settings is not None:
+        # Restored by the name the backup's checked settings hold, not by the form of Exchange's Identity.
         identity = settings["name"]
     stamp = match.group("stamp") + "." + match.group("fraction")[:6]
     return {
@@ -353,15 +354,33 @@ def state_failure(records: t.Mapping[str, t.Any]) -> t.Optional[str]:
 KIND_ORDER = ("mailbox_policy", "virtual_directory", "web_config", "setting_override")
 
 
-def rollback_choices(backups: t.Sequence[t.Mapping[str, t.Any]], since: t.Optional[str]) -> t.List[t.Dict[str, t.Any]]:
-    """For each object a server backed up (a virtual directory, a web.config, an override, a policy), the backup that
-    returns it to how it was at ``since``; objects unchanged since are left out."""
-    objects: t.Dict[t.Tuple[str, str], t.List[t.Mapping[str, t.Any]]] = {}
-    for backup in backups:
-        objects.setdefault((str(backup.get("kind") or "virtual_directory"), str(backup.get("identity") or "").lower()), []).append(backup)
-    chosen = [dict(choice) for choice in (rollback_choice(group, since) for group in objects.values()) if choice]
-    return sorted(chosen, key=lambda b: (KIND_ORDER.index(b.get("kind") or "virtual_directory"), bool(b.get("existed", True)),
-                                         str(b.get("identity") or "").lower()))
+# Objects of the organisation rather than of one server: a mailbox policy, a setting override (one of the whole
+# organisation is backed up by whichever server changed it; one of a server only ever by that server). Their backups
+# are compared across the pool, so that one object returns to one state, from the host holding that backup.
+POOL_WIDE_KINDS = ("mailbox_policy", "setting_override")
+
+
+def _restore_order(backup: t.Mapping[str, t.Any]) -> t.Tuple[int, bool, str]:
+    return KIND_ORDER.index(backup.get("kind") or "virtual_directory"), bool(backup.get("existed", True)), str(backup.get("identity") or "").lower()
+
+
+def rollback_choices(per_host: t.Mapping[str, t.Sequence[t.Mapping[str, t.Any]]], since: t.Optional[str]) -> t.Dict[str, t.List[t.Dict[str, t.Any]]]:
+    """Per host, the backups that return what it backed up (its virtual directory and web.config; the overrides and
+    policies it changed) to how they were at ``since``, in the order to restore them; objects unchanged since are left
+    out. An object of the organisation is restored once, from the oldest backup after ``since`` any host holds."""
+    groups: t.Dict[t.Tuple[str, ...], t.List[t.Tuple[str, t.Mapping[str, t.Any]]]] = {}
+    for host, backups in per_host.items():
+        for backup in backups:
+            kind = str(backup.get("kind") or "virtual_directory")
+            key = (kind, str(backup.get("identity") or "").lower())
+            groups.setdefault(key if kind in POOL_WIDE_KINDS else key + (host,), []).append((host, backup))
+    chosen: t.Dict[str, t.List[t.Dict[str, t.Any]]] = {host: [] for host in per_host}
+    for members in groups.values():
+        choice = rollback_choice([backup for _host, backup in members], since)
+        if choice is not None:
+            holder = next(host for host, backup in members if backup is choice)
+            chosen[holder].append(dict(choice))
+    return {host: sorted(backups, key=_restore_order) for host, backups in chosen.items()}
 
 
 def rollback_plan(hosts: t.Sequence[t.Mapping[str, t.Any]], to: t.Optional[str] = None) -> t.Dict[str, t.Any]:
@@ -374,7 +393,7 @@ def rollback_plan(hosts: t.Sequence[t.Mapping[str, t.Any]], to: t.Optional[str] 
     """
     per_host = {str(h.get("inventory_hostname")): list((h.get("owa_im_backups") or {}).get("backups") or []) for h in hosts}
     moment = normalise_moment(to) if to else newest_run_start(list(per_host.values()))
-    restores = {host: rollback_choices(backups, moment) if moment else [] for host, backups in per_host.items()}
+    restores = rollback_choices(per_host, moment) if moment else {host: [] for host in per_host}
     return {
         "moment": moment.rstrip("\uffff") if moment else None,
         "restores": restores,

@@ -10,6 +10,7 @@ param(
     [string]$ServerName,
     [string]$Thumbprint,
     [bool]$Present,
+    [string[]]$Remove,
     [bool]$CheckMode,
     [int]$MaxBytes,
     [string]$BackupHost,
@@ -166,8 +167,11 @@ $owaImEdits = @()
 $owaImInserts = @()
 foreach ($owaImName in $owaImOrder) {
     $owaImElement = $owaImState['Keys'][$owaImName]
-    if ($Present -and -not ($Manage -contains $owaImName)) { continue }
-    if (-not $Present) {
+    # A key is removed when the task removes both ($Present false) or names it in $Remove (a rollback to a file that
+    # had only the other key).
+    $owaImRemoving = (-not $Present) -or (@($Remove) -contains $owaImName)
+    if ($Present -and -not ($Manage -contains $owaImName) -and -not $owaImRemoving) { continue }
+    if ($owaImRemoving) {
         if ($null -eq $owaImElement) { continue }
         # The element's whole line when nothing else is on it, else the element alone.
         $owaImFrom = $owaImElement['At']
@@ -244,7 +248,7 @@ $owaImCheck = Get-OwaImKeyState $owaImNew
 Out-OwaImKeyState $owaImCheck 'after'
 foreach ($owaImName in $owaImOrder) {
     $owaImElement = $owaImCheck['Keys'][$owaImName]
-    $owaImWrong = ((-not $Present) -and ($null -ne $owaImElement)) -or
+    $owaImWrong = (((-not $Present) -or (@($Remove) -contains $owaImName)) -and ($null -ne $owaImElement)) -or
         ($Present -and ($Manage -contains $owaImName) -and
          (($null -eq $owaImElement) -or ([string]$owaImElement['Value'] -cne [string]$owaImDesired[$owaImName])))
     if ($owaImWrong) {

@@ -99,6 +99,16 @@ def test_absent_removes_both_keys() -> None:
     assert sent["Present"] == "False" and sent["Manage"] == []
 
 
+def test_one_key_set_and_the_other_removed_as_a_rollback_to_a_file_with_one_key_does() -> None:
+    after = {"IMServerName": "pool.contoso.com", "IMCertificateThumbprint": None}
+    connection = FakeConnection(answer(SET, {"IMCertificateThumbprint": "remove"}, after))
+    result = make(OwaWebConfig, connection, {"im_server_name": "pool.contoso.com", "remove_keys": ["im_certificate_thumbprint"]}).run(task_vars={})
+    assert result["changed"] is True and not result.get("failed"), result
+    assert result["after"] == {"im_certificate_thumbprint": None, "im_server_name": "pool.contoso.com"}
+    sent = connection.sent_parameters()
+    assert sent["Present"] == "True" and sent["Manage"] == ["IMServerName"] and sent["Remove"] == ["IMCertificateThumbprint"]
+
+
 def test_a_read_back_that_still_differs_fails() -> None:
     connection = FakeConnection(answer(NONE, {"IMServerName": "insert"}, NONE))
     result = make(OwaWebConfig, connection, {"im_server_name": "pool.contoso.com"}).run(task_vars={})
@@ -168,6 +178,14 @@ def test_bad_input_reaches_no_server(args: t.Dict[str, t.Any], said: str) -> Non
     result = make(OwaWebConfig, connection, args).run(task_vars={})
     assert result["failed"] and said in result["msg"] and "Nothing was sent to the server." in result["msg"]
     assert connection.calls == []
+
+
+def test_a_key_both_given_and_removed_is_refused_before_the_server() -> None:
+    with pytest.raises(SettingError, match="im_server_name is both given a value and listed in remove_keys"):
+        owa_web_config.desired_values({"state": "present", "im_server_name": "pool.contoso.com", "remove_keys": ["im_server_name"]})
+    with pytest.raises(SettingError, match="do not give remove_keys with it"):
+        owa_web_config.desired_values({"state": "absent", "remove_keys": ["im_server_name"]})
+    assert owa_web_config.desired_values({"state": "present", "remove_keys": ["im_server_name"]}) == {"IMServerName": None}
 
 
 def test_desired_values_and_differences() -> None:

@@ -310,3 +310,22 @@ def test_an_override_backup_is_known_by_its_name_whatever_exchange_shows_as_its_
     assert backup["identity"] == "OWA IM CAS01" and backup["settings"]["name"] == "OWA IM CAS01"
     with pytest.raises(_server_state.BackupRefused, match="not one an override can have"):
         override_backup(dict(OVERRIDE, Name="OWA*"), ["IMServerName=pool.contoso.com"], [])
+
+
+def test_an_object_of_the_organisation_returns_to_one_state_from_the_host_that_holds_its_oldest_backup() -> None:
+    def policy(stamp: str, run: str) -> t.Dict[str, t.Any]:
+        return {"kind": "mailbox_policy", "identity": "Contractors", "taken_at": stamp, "run": run, "file": stamp, "existed": True,
+                "settings": {"name": "Contractors", "instant_messaging_enabled": run == "run2"}}
+    hosts = [{"inventory_hostname": "cas01", "owa_im_backups": {"backups": [policy("2026-11-25T02:30:00.000001Z", "run1")]}},
+             {"inventory_hostname": "cas02", "owa_im_backups": {"backups": [policy("2026-11-26T02:30:00.000001Z", "run2")]}}]
+    # Before run1: the policy as run1 found it, restored once, by cas01; cas02 leaves it alone.
+    plan = _server_state.rollback_plan(hosts, "20261125T0229")
+    assert [b["run"] for b in plan["restores"]["cas01"]] == ["run1"] and plan["restores"]["cas02"] == []
+    # Undoing run2 alone: from cas02, as run2 found it.
+    plan = _server_state.rollback_plan(hosts)
+    assert plan["restores"]["cas01"] == [] and [b["run"] for b in plan["restores"]["cas02"]] == ["run2"]
+
+
+def test_a_web_config_path_that_climbs_out_of_its_folder_is_refused() -> None:
+    with pytest.raises(_server_state.BackupRefused, match="is not a web.config on a local drive"):
+        kind_backup("web_config", "C:\\Owa\\..\\..\\Windows\\web.config", {"IMServerName": None})
