@@ -17,7 +17,8 @@ description:
     only, throttled as a server, treated as authenticated); an entry of that server with other flags is changed. With
     O(state=absent) every entry of those servers is removed.
   - Before it changes or removes an entry the module writes the entry to a new file on the OCS server, under
-    C(%ProgramData%\exchange.owa_im\host-authorization-backups); a failure to write it stops the task before any change.
+    C(%ProgramData%\exchange.owa_im\host-authorization-backups), and before it creates one a record that the entry did
+    not exist; a failure to write either stops the task before any change.
   - OCS matches a connecting Client Access server by the subject name of its certificate, so list the names the
     certificates carry (the array name for a certificate the pool shares); M(exchange.owa_im.cas_info) returns that name.
 options:
@@ -122,7 +123,7 @@ front_end:
   type: str
   sample: OCS01
 server_backup_file:
-  description: The last backup file written on the OCS server (one per entry changed or removed).
+  description: The last backup file written on the OCS server (one per entry created, changed or removed).
   returned: when an entry was changed or removed
   type: str
   sample: C:\ProgramData\exchange.owa_im\host-authorization-backups\OCS01-20261125T0239001234567Z.owaim

@@ -130,9 +130,16 @@ function Write-OwaImBackup([string]$InventoryHost, [string]$Run, $Directory, [st
     # removes it; only its Identity is recorded.
     try {
         $owaImNow = [DateTime]::UtcNow
-        $owaImName = $env:COMPUTERNAME + '-' + $owaImNow.ToString('yyyyMMddTHHmmss') +
-            ([string]($owaImNow.Ticks % 10000000)).PadLeft(7, '0') + 'Z.owaim'
-        $owaImPath = Join-Path (Get-OwaImStateFolder $Folder) $owaImName
+        $owaImFolderPath = Get-OwaImStateFolder $Folder
+        # Windows' clock moves in steps of about 15.6 ms, so two backups of one script (a pool and its application, an
+        # override and the one it replaces) can fall in one step: the second takes the next free microsecond.
+        for ($owaImTry = 0; $owaImTry -lt 1000; $owaImTry++) {
+            $owaImName = $env:COMPUTERNAME + '-' + $owaImNow.ToString('yyyyMMddTHHmmss') +
+                ([string]($owaImNow.Ticks % 10000000)).PadLeft(7, '0') + 'Z.owaim'
+            $owaImPath = Join-Path $owaImFolderPath $owaImName
+            if (-not (Test-Path -LiteralPath $owaImPath)) { break }
+            $owaImNow = $owaImNow.AddTicks(10)
+        }
         $owaImLines = @(
             Out-OwaImField 'backup' 'format' '1'
             Out-OwaImField 'backup' 'host' $InventoryHost

@@ -384,6 +384,9 @@ def datetime_method(value: dt.datetime, lower: str, args: list[Any]) -> Any:
              "addmilliseconds": "milliseconds"}
     if lower in units:
         return value + dt.timedelta(**{units[lower]: float(to_number(args[0]))})
+    if lower == "addticks":
+        # 100 ns each; Python's datetime holds microseconds, so fewer than ten ticks are lost here as .NET would not lose them.
+        return value + dt.timedelta(microseconds=int(to_number(args[0])) / 10)
     if lower == "addmonths":
         return _add_months(value, int(to_number(args[0])))
     if lower == "addyears":

@@ -459,7 +459,8 @@ def get_property(value: Any, name: str) -> Any:
                       "dayofweek": PSEnum("System.DayOfWeek", _DAYS_OF_WEEK, (value.weekday() + 1) % 7),
                       "dayofyear": value.timetuple().tm_yday, "millisecond": value.microsecond // 1000,
                       "minute": value.minute, "second": value.second, "date": value.replace(hour=0, minute=0, second=0, microsecond=0),
-                      "ticks": int((value - dt.datetime(1, 1, 1)).total_seconds() * 10_000_000)}
+                      # Whole microseconds, as integers: a float of some 6e17 ticks would be off by tens of ticks.
+                      "ticks": (value - dt.datetime(1, 1, 1)) // dt.timedelta(microseconds=1) * 10}
         return attributes.get(lower)
     if isinstance(value, dt.timedelta):
         seconds = value.total_seconds()
