@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: cs_trusted_application
 short_description: Manage the Lync / Skype for Business trusted application pool for Outlook Web App
-version_added: 1.2.0
+version_added: 1.1.0
 description:
   - Runs on a Lync Server 2013 or Skype for Business Server 2015/2019 Front End (not on a Client Access server), through
     the host's own connection, in one remote PowerShell process that imports the C(SkypeForBusiness) module, or C(Lync)

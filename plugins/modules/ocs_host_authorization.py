@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ocs_host_authorization
 short_description: Manage the OCS 2007 R2 Host Authorization entries of the Client Access servers for Outlook Web App IM
-version_added: 1.2.0
+version_added: 1.1.0
 description:
   - Runs on an Office Communications Server 2007 R2 Standard Edition server or Enterprise pool front end (not on a Client
     Access server), through the host's own connection, in one remote PowerShell 2.0 process.
