@@ -9,7 +9,7 @@ from ansible_collections.exchange.owa_im.plugins.plugin_utils._owa_settings impo
 DOCUMENTATION = r"""
 name: fqdn_error
 short_description: Why a value is not a fully qualified domain name, or an empty string
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - Checks a name by the rule the modules apply to C(instant_messaging_server_name) - dot-separated labels of letters,
     digits and hyphens (none starting or ending with a hyphen, at most 63 characters each, 253 in all), at least two

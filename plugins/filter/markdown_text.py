@@ -12,7 +12,7 @@ from ansible_collections.exchange.owa_im.plugins.filter.plain_text import DEFAUL
 DOCUMENTATION = r"""
 name: markdown_text
 short_description: A value as inert Markdown text, for a table cell or a sentence
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - Makes any value (a server's answer, an inventory variable) safe to put into Markdown that people open, render or
     forward; the audit report and the Host Authorization notes pass every value through it.

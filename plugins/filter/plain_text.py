@@ -10,7 +10,7 @@ import unicodedata
 DOCUMENTATION = r"""
 name: plain_text
 short_description: A value as one line of plain text, for the console
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - Turns any value (a server's answer, an inventory variable) into one line for a message or a table on the console.
     Line breaks, tabs and other control characters become spaces (so no escape sequence reaches a terminal and no

@@ -11,7 +11,7 @@ from ansible_collections.exchange.owa_im.plugins.plugin_utils._server_state impo
 DOCUMENTATION = r"""
 name: rollback_plan
 short_description: Which backup returns each CAS of a pool to one point in time
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - Takes each host's backups as M(exchange.owa_im.owa_virtual_directory_backup_info) returned them (registered as
     C(owa_im_backups)) and chooses, per host and for each thing it backed up (its virtual directory, web.config, setting

@@ -8,7 +8,7 @@ import typing as t
 DOCUMENTATION = r"""
 name: unknown_variables
 short_description: The variables with a prefix that nobody defines, each with the closest known name
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - Ansible ignores a variable nothing reads, so a mistyped role variable (C(owa_im_restart_when_change)) silently
     changes nothing. The role C(exchange.owa_im.cas) passes every C(owa_im_) variable the play and its hosts define, and

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: owa_virtual_directory_backup_info
 short_description: List the backups of OWA IM settings kept on a Client Access server
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - M(exchange.owa_im.owa_virtual_directory) writes, before every change, the values it replaces to a new file on the
     server, under C(%ProgramData%\exchange.owa_im\backups). So do M(exchange.owa_im.owa_web_config) (Exchange 2013's
@@ -66,7 +66,6 @@ backups:
           V(mailbox_policy) (M(exchange.owa_im.owa_mailbox_policy)).
       type: str
       choices: [virtual_directory, web_config, setting_override, mailbox_policy]
-      version_added: 1.1.0
     file:
       description: The file's name in its folder under C(%ProgramData%\exchange.owa_im).
       type: str
@@ -74,12 +73,10 @@ backups:
     folder:
       description: That folder, C(backups), C(web-config-backups), C(setting-override-backups) or C(mailbox-policy-backups).
       type: str
-      version_added: 1.1.0
     existed:
       description:
         - False for a setting override the change created; undoing the change removes it. True for everything else.
       type: bool
-      version_added: 1.1.0
     taken_at:
       description: When it was taken (UTC, to the microsecond).
       type: str
