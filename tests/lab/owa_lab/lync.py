@@ -9,12 +9,11 @@ references say nothing: tests/lab/README.md, "Lync and Skype for Business Front 
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
-from . import certificates, network
+from . import organisation
 from .exchange.cmdlets import Session, convert_bool, convert_string, session_of
 from .exchange.versions import ExchangeVersion
 from .powershell.builtins import _HostText
@@ -70,21 +69,7 @@ def host_version(store: Store, name: str) -> ExchangeVersion:
 def build(store: Store, product_key: str) -> None:
     """Add the Front End server to an organisation ``organisation.build`` made: its host state and the topology."""
     product = PRODUCTS[product_key]
-    directory = store.directory()
-    domain = directory["organisation"]["domain"]
-    fqdn = f"{FRONT_END.lower()}.{domain}"
-    pool = (directory.get("ocs_pools") or network.default_ocs_pools(domain))[0]["fqdn"]
-    tls_dir = store.path("tls")
-    ca, ca_key = certificates.load_ca(tls_dir)
-    now = dt.datetime.now(dt.timezone.utc)
-    issued = certificates.issue(tls_dir, ca, ca_key, fqdn, now - dt.timedelta(days=30), now + dt.timedelta(days=365))
-    store.write(f"hosts/{FRONT_END}.json", {
-        "tls": {"cert_file": issued.pop("cert_file"), "key_file": issued.pop("key_file")},
-        "certificates": [], "products": {}, "files": {}, "registry": {},
-        # No Exchange here: Add-PSSnapin Microsoft.Exchange... fails, and $env:ExchangeInstallPath is unset.
-        "exchange_installed": False, "exchange_install_path_missing": True,
-        "firewall": network.default_firewall(),
-    })
+    fqdn, pool = organisation.add_server_without_exchange(store, FRONT_END)
     with store.edit_directory() as data:
         data["lync"] = {
             "product": product.key,

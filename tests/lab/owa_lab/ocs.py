@@ -9,12 +9,11 @@ does, where it comes from and what the lab assumes: tests/lab/README.md, "OCS 20
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import uuid
 from typing import Any
 
-from . import certificates, lync, network, windows_cmdlets
+from . import lync, organisation, windows_cmdlets
 from .exchange.cmdlets import Session, session_of
 from .exchange.versions import ExchangeVersion
 from .lync import FRONT_END, FrontEndProduct
@@ -65,20 +64,7 @@ def pool_fqdn(store: Store) -> str:
 
 def build(store: Store, product_key: str = PRODUCT.key) -> None:
     """Add the OCS 2007 R2 server to an organisation ``organisation.build`` made: its host state and its empty list."""
-    directory = store.directory()
-    domain = directory["organisation"]["domain"]
-    fqdn = f"{FRONT_END.lower()}.{domain}"
-    pool = (directory.get("ocs_pools") or network.default_ocs_pools(domain))[0]["fqdn"]
-    tls_dir = store.path("tls")
-    ca, ca_key = certificates.load_ca(tls_dir)
-    now = dt.datetime.now(dt.timezone.utc)
-    issued = certificates.issue(tls_dir, ca, ca_key, fqdn, now - dt.timedelta(days=30), now + dt.timedelta(days=365))
-    store.write(f"hosts/{FRONT_END}.json", {
-        "tls": {"cert_file": issued.pop("cert_file"), "key_file": issued.pop("key_file")},
-        "certificates": [], "products": {}, "files": {}, "registry": {},
-        "exchange_installed": False, "exchange_install_path_missing": True,
-        "firewall": network.default_firewall(),
-    })
+    fqdn, pool = organisation.add_server_without_exchange(store, FRONT_END)
     with store.edit_directory() as data:
         data["ocs"] = {"product": product_key, "front_ends": {FRONT_END: {"fqdn": fqdn}}, "pool": pool, "backend": BACKEND,
                        "remote_addresses": []}

@@ -200,6 +200,27 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> list[str]:
     return done
 
 
+def add_server_without_exchange(store: Store, name: str) -> tuple[str, str]:
+    """A Lync, Skype for Business or OCS server beside the organisation: its certificate from the lab's CA, no Exchange
+    (Add-PSSnapin Microsoft.Exchange... fails, $env:ExchangeInstallPath is unset). Returns its FQDN and the pool name
+    the CAS servers use."""
+    directory = store.directory()
+    domain = directory["organisation"]["domain"]
+    fqdn = f"{name.lower()}.{domain}"
+    pool = (directory.get("ocs_pools") or network.default_ocs_pools(domain))[0]["fqdn"]
+    tls_dir = store.path("tls")
+    ca, ca_key = certificates.load_ca(tls_dir)
+    now = dt.datetime.now(dt.timezone.utc)
+    issued = certificates.issue(tls_dir, ca, ca_key, fqdn, now - dt.timedelta(days=30), now + dt.timedelta(days=365))
+    store.write(f"hosts/{name}.json", {
+        "tls": {"cert_file": issued.pop("cert_file"), "key_file": issued.pop("key_file")},
+        "certificates": [], "products": {}, "files": {}, "registry": {},
+        "exchange_installed": False, "exchange_install_path_missing": True,
+        "firewall": network.default_firewall(),
+    })
+    return fqdn, pool
+
+
 def tls_files(store: Store, name: str) -> tuple[Path, Path]:
     tls = store.host(name)["tls"]
     return Path(tls["cert_file"]), Path(tls["key_file"])
