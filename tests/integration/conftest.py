@@ -27,9 +27,9 @@ class Lab(LabClient):
             command += ["-e", json.dumps(extra_vars)]
         return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
 
-    def play(self, tmp_path: Path, task: dict[str, Any], *flags: str) -> subprocess.CompletedProcess[str]:
-        """One task on every CAS; each host's result lands in tmp_path/<host>.json."""
-        playbook = [{"hosts": "cas_servers", "gather_facts": False, "tasks": [
+    def play(self, tmp_path: Path, task: dict[str, Any], *flags: str, hosts: str = "cas_servers") -> subprocess.CompletedProcess[str]:
+        """One task on every CAS (or every host of ``hosts``); each host's result lands in tmp_path/<host>.json."""
+        playbook = [{"hosts": hosts, "gather_facts": False, "tasks": [
             dict(task, register="result"),
             {"ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(tmp_path) + "/{{ inventory_hostname }}.json"},
              "delegate_to": "localhost", "check_mode": False}]}]

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from conftest import Lab, start_lab
 
@@ -26,13 +25,7 @@ def front_end(tmp_path_factory: pytest.TempPathFactory):
 
 def _play(lab: Lab, tmp_path: Path, args: dict[str, Any], *flags: str) -> tuple[Any, dict[str, Any]]:
     """One task on the group ocs_front_ends; its result from the Front End."""
-    playbook = [{"hosts": "ocs_front_ends", "gather_facts": False, "tasks": [
-        {"exchange.owa_im.cs_trusted_application": args, "register": "result", "ignore_errors": True},
-        {"ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(tmp_path) + "/{{ inventory_hostname }}.json"},
-         "delegate_to": "localhost", "check_mode": False}]}]
-    path = tmp_path / "play.yml"
-    path.write_text(yaml.safe_dump(playbook))
-    run = lab.playbook(path, *flags)
+    run = lab.play(tmp_path, {"exchange.owa_im.cs_trusted_application": args, "ignore_errors": True}, *flags, hosts="ocs_front_ends")
     assert run.returncode == 0, run.stdout[-3000:]
     return run, Lab.result(tmp_path, FRONT_END)
 
