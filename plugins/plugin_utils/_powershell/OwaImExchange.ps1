@@ -103,10 +103,13 @@ function Get-OwaImImSettingOverrides {
         $owaImOverride
     }
 }
-function Get-OwaImSettingOverrideTicks {
+function Get-OwaImSettingOverrideTicks($Overrides = $null) {
     # The newest WhenChanged (local ticks) of the IM setting overrides that apply to this server; 0 when there is none.
+    # $Overrides: those Get-OwaImImSettingOverrides already returned in this process (a read); $null asks Exchange now
+    # (after a change).
+    if ($null -eq $Overrides) { $Overrides = @(Get-OwaImImSettingOverrides) }
     $owaImNewest = [long]0
-    foreach ($owaImOverride in @(Get-OwaImImSettingOverrides)) {
+    foreach ($owaImOverride in @($Overrides)) {
         if ($null -ne $owaImOverride.WhenChanged) {
             $owaImTicks = [long]([DateTime]$owaImOverride.WhenChanged).Ticks
             if ($owaImTicks -gt $owaImNewest) { $owaImNewest = $owaImTicks }

@@ -22,9 +22,10 @@ Out-OwaImField 'server' 'powershell' ([string]$PSVersionTable.PSVersion)
 $owaImFound = @(Get-OwaImVirtualDirectories $Identity)
 Assert-OwaImOneDirectory $owaImFound
 Out-OwaImObject 'before' $owaImFound[0] $SettingProperties
-Out-OwaImRestartState (Get-OwaImRestartState $owaImFound[0] (Get-OwaImSettingOverrideTicks))
-# Exchange 2016 and later take OWA's IM server and certificate from these, not from the virtual directory.
-Out-OwaImList 'override' @(Get-OwaImImSettingOverrides) $OverrideProperties
+# Exchange 2016 and later take OWA's IM server and certificate from these, not from the virtual directory; asked once.
+$owaImOverrides = @(Get-OwaImImSettingOverrides)
+Out-OwaImRestartState (Get-OwaImRestartState $owaImFound[0] (Get-OwaImSettingOverrideTicks $owaImOverrides))
+Out-OwaImList 'override' $owaImOverrides $OverrideProperties
 $owaImCertificates = @(Get-ExchangeCertificate -Server $env:COMPUTERNAME)
 Out-OwaImList 'cert' $owaImCertificates $CertificateProperties
 $owaImIis = Select-OwaImIisCertificate $owaImCertificates

@@ -24,8 +24,9 @@ else { $owaImDirectories = @(Get-OwaVirtualDirectory -Server $env:COMPUTERNAME @
 Out-OwaImList 'vdir' $owaImDirectories $DirectoryProperties
 # Whether OWA on this server owes a restart, judged against this server's own directory.
 $owaImOwn = @(Get-OwaVirtualDirectory -Identity ($env:COMPUTERNAME + '\owa (Default Web Site)') @owaImVdirArguments -ErrorAction SilentlyContinue)
-if ($owaImOwn.Count -eq 1) { Out-OwaImRestartState (Get-OwaImRestartState $owaImOwn[0] (Get-OwaImSettingOverrideTicks)) }
-# Exchange 2016 and later: OWA takes its IM server and certificate from these, not from the directory.
-Out-OwaImList 'override' @(Get-OwaImImSettingOverrides) $OverrideProperties
+# Exchange 2016 and later: OWA takes its IM server and certificate from these, not from the directory; asked once.
+$owaImOverrides = @(Get-OwaImImSettingOverrides)
+if ($owaImOwn.Count -eq 1) { Out-OwaImRestartState (Get-OwaImRestartState $owaImOwn[0] (Get-OwaImSettingOverrideTicks $owaImOverrides)) }
+Out-OwaImList 'override' $owaImOverrides $OverrideProperties
 if ($IncludeCertificates) { Out-OwaImList 'cert' @(Get-ExchangeCertificate -Server $env:COMPUTERNAME) $CertificateProperties }
 if ($IncludeMailboxPolicies) { Out-OwaImList 'policy' @(Get-OwaMailboxPolicy) $PolicyProperties }
