@@ -47,8 +47,7 @@ _value:
   description:
     - C(moment) (the UTC moment returned to, compact form, or null when no host has a backup), C(restores) (per host,
       the chosen backups in the order to restore them; mailbox policies, the virtual directory, web.config, then setting
-      overrides, those to remove first), C(servers) (per host, the chosen virtual directory backup or null) and
-      C(backups) (per host, every backup's time, run, file, kind and identity, oldest first).
+      overrides, those to remove first) and C(backups) (per host, every backup's time, run, file, kind and identity, oldest first).
   type: dict
 """
 

@@ -388,8 +388,7 @@ def rollback_plan(hosts: t.Sequence[t.Mapping[str, t.Any]], to: t.Optional[str] 
 
     ``hosts``: each host's variables holding ``owa_im_backups`` (owa_virtual_directory_backup_info's result). Without
     ``to``, the moment is just before the newest run that changed any of them: that run is undone on every server.
-    ``restores`` lists each host's backups to restore, of every kind, in the order to restore them; ``servers`` keeps
-    each host's virtual directory backup alone (None: its virtual directory is unchanged since).
+    ``restores`` lists each host's backups to restore, of every kind, in the order to restore them.
     """
     per_host = {str(h.get("inventory_hostname")): list((h.get("owa_im_backups") or {}).get("backups") or []) for h in hosts}
     moment = normalise_moment(to) if to else newest_run_start(list(per_host.values()))
@@ -397,8 +396,6 @@ def rollback_plan(hosts: t.Sequence[t.Mapping[str, t.Any]], to: t.Optional[str] 
     return {
         "moment": moment.rstrip("\uffff") if moment else None,
         "restores": restores,
-        "servers": {host: next((b for b in chosen if b.get("kind", "virtual_directory") == "virtual_directory"), None)
-                    for host, chosen in restores.items()},
         "backups": {host: [{"taken_at": b["taken_at"], "run": b.get("run"), "file": b["file"], "kind": b.get("kind", "virtual_directory"),
                             "identity": b.get("identity")} for b in backups]
                     for host, backups in per_host.items()},
