@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="let every CAS computer account delegate to the DC's LDAP and the file server's CIFS service "
                         "(msDS-AllowedToDelegateTo): kerberos-only, or any-protocol (protocol transition, NTLM logons too)")
     p.add_argument("--front-end", choices=sorted({**lync.PRODUCTS, **ocs.PRODUCTS}), dest="front_end",
-                   help="add one Lync Server 2013 or Skype for Business Server 2015/2019 Front End, or an OCS 2007 R2 Standard Edition "
+                   help="add one Lync Server 2010/2013 or Skype for Business Server 2015/2019 Front End, or an OCS 2007 R2 Standard Edition "
                         "server (FE01), its pool the lab's OCS pool name, in the inventory group ocs_front_ends")
     p.add_argument("--connection", choices=["winrm", "psrp"], default="winrm",
                    help="the Ansible connection the inventory uses: winrm (pywinrm) or psrp (pypsrp, PowerShell remoting)")

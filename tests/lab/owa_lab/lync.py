@@ -1,9 +1,9 @@
-"""A Lync Server 2013 / Skype for Business Server Front End: its management module and the topology cmdlets the
-collection uses for OWA's trusted application pool.
+"""A Lync Server 2010 or 2013 / Skype for Business Server Front End: its management module and the topology cmdlets
+the collection uses for OWA's trusted application pool.
 
-``owa-lab up --front-end lync2013|sfb2015|sfb2019`` adds one Front End server (FE01) whose pool is the lab's OCS pool
-name. Its PowerShell has no Exchange snap-in; ``Import-Module Lync`` (Lync Server 2013) or ``Import-Module
-SkypeForBusiness`` (2015, 2019) brings the cmdlets below. What each does, and what the lab assumes where Microsoft's
+``owa-lab up --front-end lync2010|lync2013|sfb2015|sfb2019`` adds one Front End server (FE01) whose pool is the lab's
+OCS pool name. Its PowerShell has no Exchange snap-in; ``Import-Module Lync`` (Lync Server 2010 and 2013) or
+``Import-Module SkypeForBusiness`` (2015, 2019) brings the cmdlets below. What each does, and what the lab assumes where Microsoft's
 references say nothing: tests/lab/README.md, "Lync and Skype for Business Front End (`lync.py`)".
 """
 
@@ -31,12 +31,14 @@ SITE = {"Identity": "Site:Contoso", "SiteId": 1, "DisplayName": "Contoso", "Desc
 class FrontEndProduct:
     key: str
     display: str
-    module: str          # the management module: Lync (2013), SkypeForBusiness (2015 and 2019)
+    module: str          # the management module: Lync (2010, 2013), SkypeForBusiness (2015 and 2019)
     ps_version: float    # the Windows PowerShell of the operating system the lab puts it on
     build: str
 
 
 PRODUCTS = {
+    # Lync Server 2010 runs on Windows Server 2008 R2 (or 2008 SP2): Windows PowerShell 2.0, the engine 2010 CAS get.
+    "lync2010": FrontEndProduct("lync2010", "Lync Server 2010", "Lync", 2.0, "4.0.7577.0"),
     "lync2013": FrontEndProduct("lync2013", "Lync Server 2013", "Lync", 3.0, "5.0.8308.0"),
     "sfb2015": FrontEndProduct("sfb2015", "Skype for Business Server 2015", "SkypeForBusiness", 4.0, "6.0.9319.0"),
     "sfb2019": FrontEndProduct("sfb2019", "Skype for Business Server 2019", "SkypeForBusiness", 5.1, "7.0.2046.0"),

@@ -1,4 +1,4 @@
-"""The Lync Server 2013 / Skype for Business Server Front End (owa_lab/lync.py): its module, the topology cmdlets for
+"""The Lync Server 2010 or 2013 / Skype for Business Server Front End (owa_lab/lync.py): its module, the topology cmdlets for
 OWA's trusted application pool, and Enable-CsTopology.
 
 Sources (tests/lab/README.md, "Lync and Skype for Business Front End (`lync.py`)"): the Skype for Business Server cmdlet
@@ -54,6 +54,18 @@ def test_the_module_loads_on_the_front_end_and_the_exchange_snapin_does_not(tmp_
     out, errors, ids = _run(_store(tmp_path / "2013", "lync2013"), SFB + "Import-Module Lync\n(Get-Module -ListAvailable -Name Lync).Name")
     assert out == ["Lync"] and ids == ["Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand"]
     assert "no valid module file was found" in errors[0]
+
+
+def test_a_lync_server_2010_front_end_has_the_lync_module_on_powershell_2(tmp_path: Path) -> None:
+    """Lync Server 2010 (Windows Server 2008 R2) has the Lync module and Windows PowerShell 2.0: the same cmdlets
+    (Lync Server 2010 cmdlet reference, gg425804 and gg398259), and nothing of PowerShell 3.0."""
+    store = _store(tmp_path, "lync2010")
+    out, errors, ids = _run(store, SFB + "Import-Module Lync\n(Get-Module -ListAvailable -Name Lync).Name\n" + NEW_POOL + NEW_APP
+                            + "(Get-CsTrustedApplication).Identity\n$PSVersionTable.PSVersion.Major")
+    assert ids == ["Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand"] and len(errors) == 1
+    assert out == ["Lync", "cas01.contoso.lab/urn:application:OutlookWebApp", 2]
+    _out, errors, _ids = _run(store, "Import-Module Lync\n'x' | ConvertTo-Json")
+    assert len(errors) == 1 and "The term 'ConvertTo-Json' is not recognized" in errors[0]
 
 
 def test_a_cas_has_no_skype_module_and_no_cs_cmdlets(tmp_path: Path) -> None:
