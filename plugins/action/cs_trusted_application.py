@@ -38,8 +38,10 @@ def topology_failure(server: str, wanted: t.Mapping[str, t.Any], records: Record
     kind = error.get("kind")
     where = plain_text(server, 80)
     if kind == "not_front_end":
-        return ExchangeFailure("%s is not a Lync Server 2013 or Skype for Business Server Front End: neither the SkypeForBusiness nor "
-                               "the Lync module is installed there. Point the task at a Front End (the role uses the first host of owa_im_front_end_group)."
+        return ExchangeFailure("%s is not a Lync Server or Skype for Business Server Front End: neither the SkypeForBusiness nor "
+                               "the Lync module is installed there. Point the task at a Front End (the role uses the first host of owa_im_front_end_group). "
+                               "An OCS 2007 R2 server has no trusted application pools: it lists Exchange 2010 servers in its Host "
+                               "Authorization entries (ocs_host_authorization; in the role owa_im_server_product: ocs2007r2). Nothing was changed."
                                % where, error_kind="not_front_end")
     if kind == "registrar_missing":
         return ExchangeFailure("the topology has no pool %s with a Registrar service (registrar); nothing was changed. Its pools: %s."

@@ -29,7 +29,9 @@ def _refuse(records: Records) -> None:
     if error.get("kind") == "not_ocs":
         raise ExchangeFailure("%s has no OCS 2007 R2 Host Authorization (WMI class MSFT_SIPRemoteAddressData in root\\cimv2; Windows said: %s). "
                               "Point the task at the OCS 2007 R2 Standard Edition server or Enterprise pool front end (the role uses the "
-                              "first host of owa_im_front_end_group); nothing was changed."
+                              "first host of owa_im_front_end_group). Lync Server and Skype for Business Server have no Host "
+                              "Authorization list: they trust Exchange through a trusted application pool (cs_trusted_application; "
+                              "in the role owa_im_server_product: lync). Nothing was changed."
                               % (where, plain_text(error.get("message"), 200)), error_kind="not_ocs")
     message = _server_state.state_failure(records)
     if message is not None:

@@ -8,9 +8,10 @@ module: cs_trusted_application
 short_description: Manage the Lync / Skype for Business trusted application pool for Outlook Web App
 version_added: 1.1.0
 description:
-  - Runs on a Lync Server 2013 or Skype for Business Server 2015/2019 Front End (not on a Client Access server), through
-    the host's own connection, in one remote PowerShell process that imports the C(SkypeForBusiness) module, or C(Lync)
-    where that is absent.
+  - Runs on a Lync Server 2010 or 2013 or Skype for Business Server 2015/2019 Front End (not on a Client Access server),
+    through the host's own connection, in one remote PowerShell process that imports the C(SkypeForBusiness) module, or
+    C(Lync) where that is absent. The script runs on Windows PowerShell 2.0, which Lync Server 2010's Windows Server 2008 R2
+    has.
   - Ensures the trusted application pool whose FQDN is O(pool_fqdn) (the name Lync or Skype for Business matches the
     Exchange certificate's subject against), registered to the Front End pool O(registrar) in O(site), with replication
     off, and its trusted application O(application_id) on O(port), as Microsoft's OWA integration steps create them

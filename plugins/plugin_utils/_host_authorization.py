@@ -79,3 +79,39 @@ def entry(certificate: t.Optional[t.Mapping[str, t.Any]], expected: t.Optional[s
             % (server, expected_option, expected, thumbprint, name, name, expected_option, name))
     return {"name": name, "from": "certificate", "certificate_thumbprint": thumbprint, "subject": subject,
             "domains": domains}
+
+
+# ----- which IM server trusts the CAS, and how ------------------------------------------------------------------------
+# OCS 2007 R2 lists Client Access servers in its Host Authorization entries; Lync Server (2010, 2013) and Skype for
+# Business Server trust them through a trusted application pool instead. Exchange 2010 SP1 works with either; Exchange
+# 2013 and later only with Lync Server 2013 or Skype for Business Server, whose OWA integration needs UCMA 4.0.
+OCS = "ocs2007r2"
+LYNC = "lync"
+PRODUCTS = ("auto", OCS, LYNC)
+
+
+def partner(im_settings_from: t.Optional[str], product: t.Optional[str]) -> t.Optional[str]:
+    """``ocs2007r2`` or ``lync`` for a server whose OWA reads its IM settings from ``im_settings_from`` (None: not read),
+    with ``product`` the user's owa_im_server_product; None when a server not read has ``auto``."""
+    chosen = str(product or "auto").lower()
+    if chosen in (OCS, LYNC):
+        return chosen
+    if im_settings_from is None:
+        return None
+    return OCS if im_settings_from == "virtual_directory" else LYNC
+
+
+def partners(hosts_vars: t.Iterable[t.Mapping[str, t.Any]], default_product: t.Optional[str]) -> t.List[t.Dict[str, t.Any]]:
+    """For each host's variables: its inventory name, its partner, whether the role read it, and the name the partner
+    must know it by (the certificate's subject, from the first read), or None."""
+    entries = []
+    for host_vars in hosts_vars:
+        state = host_vars.get("owa_im_state")
+        state = state if isinstance(state, t.Mapping) else {}
+        settings_from = state.get("im_settings_from")
+        product = host_vars.get("owa_im_server_product") or default_product
+        found = state.get("host_authorization")
+        name = found.get("name") if isinstance(found, t.Mapping) else None
+        entries.append({"host": str(host_vars.get("inventory_hostname") or ""), "partner": partner(settings_from, product),
+                        "read": settings_from is not None, "name": str(name)[:256] if name else None})
+    return entries

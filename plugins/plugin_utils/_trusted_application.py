@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, exchange.owa_im contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Lync Server 2013 / Skype for Business Server semantics of OWA's trusted application pool: what the task asks for,
+"""Lync Server 2010 and 2013 / Skype for Business Server semantics of OWA's trusted application pool: what the task asks for,
 what must change, and what the result shows.
 
 Microsoft's integration steps create, on the Front End, a trusted application pool named as the Exchange server's (or

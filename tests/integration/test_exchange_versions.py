@@ -105,8 +105,17 @@ def test_without_confirmation_a_2016_server_is_stopped_with_the_skype_for_busine
     run = pool_2016.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path, owa_im_host_authorization_confirmed=False))
     assert run.returncode != 0
     said = " ".join(run.stdout.split())
-    assert ("Nothing was changed. Lync Server 2013 and Skype for Business Server only talk to this Exchange server through a trusted "
+    assert ("Nothing was changed. Lync Server and Skype for Business Server only talk to this Exchange server through a trusted "
             "application pool named cas01.contoso.lab") in said, said[-3000:]
+    assert [e for e in pool_2016.log() if e["event"] == "ad-change"] == []
+
+
+def test_ocs_2007_r2_is_refused_as_the_partner_of_a_2016_server(pool_2016: Lab, tmp_path: Path) -> None:
+    run = pool_2016.playbook(PLAYBOOKS / "site.yml", extra_vars=lab_vars(tmp_path, owa_im_server_product="ocs2007r2"))
+    assert run.returncode != 0
+    said = " ".join(run.stdout.split())
+    assert ("owa_im_server_product is ocs2007r2, but CAS01 runs Exchange 2013 or later (version 15.1), whose OWA integrates instant "
+            "messaging with Lync Server 2013 or Skype for Business Server only") in said, said[-3000:]
     assert [e for e in pool_2016.log() if e["event"] == "ad-change"] == []
 
 

@@ -99,7 +99,8 @@ def test_a_server_that_disagrees_with_the_controller_fails() -> None:
     ("registrar_missing", [record("topology", "pools", "ocspool.contoso.lab")], "has no pool ocspool.contoso.lab with a Registrar"),
     ("site_missing", [record("topology", "sites", "Site:Contoso (SiteId 1)")], "Its sites: Site:Contoso (SiteId 1)"),
     ("pool_differs", [], "exists with another registrar Registrar:x"),
-    ("not_front_end", [], "is not a Lync Server 2013 or Skype for Business Server Front End"),
+    ("not_front_end", [], "is not a Lync Server or Skype for Business Server Front End"),
+    ("not_front_end", [], "(ocs_host_authorization; in the role owa_im_server_product: ocs2007r2). Nothing was changed."),
 ])
 def test_refusals_say_why_and_change_nothing(kind: str, extra: t.List[str], said: str) -> None:
     message = "registrar Registrar:x" if kind == "pool_differs" else "x"

@@ -103,6 +103,7 @@ def test_a_read_back_that_lacks_the_change_fails() -> None:
 
 @pytest.mark.parametrize(("kind", "message", "said"), [
     ("not_ocs", "Invalid class ", "FE01 has no OCS 2007 R2 Host Authorization"),
+    ("not_ocs", "Invalid class ", "(cs_trusted_application; in the role owa_im_server_product: lync). Nothing was changed."),
     ("backup_failed", "disk full", "the backup of the settings this change replaces could not be written"),
 ])
 def test_refusals_say_why(kind: str, message: str, said: str) -> None:
