@@ -22,7 +22,7 @@ def script_parameters(wanted: t.Mapping[str, t.Any], check_mode: bool, host: str
     return {
         "PoolFqdn": wanted["pool_fqdn"], "Registrar": wanted["registrar"], "Site": wanted["site"],
         "ApplicationId": wanted["application_id"], "Port": wanted["port"], "State": wanted["state"],
-        "Publish": wanted["publish"], "CheckMode": check_mode, "BackupHost": host, "Run": run,
+        "Publish": wanted["publish"], "KeepPool": wanted["keep_pool"], "CheckMode": check_mode, "BackupHost": host, "Run": run,
     }
 
 
@@ -68,7 +68,7 @@ class ActionModule(ExchangeActionBase):
             raise ExchangeFailure(str(exc) + " Nothing was sent to the server.")
         check_mode = bool(self._task.check_mode)
 
-        host = str(self.task_vars.get("inventory_hostname") or self.host_label)
+        host = self.backup_host()
         run = params.get("change_id") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
         def refuse(records: Records) -> None:

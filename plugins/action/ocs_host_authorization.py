@@ -47,7 +47,7 @@ class ActionModule(ExchangeActionBase):
         except SettingError as exc:
             raise ExchangeFailure(str(exc) + " Nothing was sent to the server.")
         check_mode = bool(self._task.check_mode)
-        host = str(self.task_vars.get("inventory_hostname") or self.host_label)
+        host = self.backup_host()
         run = params.get("change_id") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         records = self.run_exchange_script("ocs_host_authorization", script_parameters(wanted, check_mode, host, run), on_error=_refuse)
         return self._result(wanted, check_mode, records)

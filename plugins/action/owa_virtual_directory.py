@@ -74,7 +74,7 @@ class ActionModule(ExchangeActionBase):
             raise ExchangeFailure("discover_certificate and instant_messaging_certificate_thumbprint exclude each other: give the "
                                   "thumbprint, or let the module find this server's IIS certificate.")
         check_mode = bool(self._task.check_mode)
-        host = str(self.task_vars.get("inventory_hostname") or self.host_label)
+        host = self.backup_host()
         run = params.get("change_id") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         backup: t.Optional[t.Tuple[str, t.IO[str]]] = None
         if params.get("backup_directory") and not check_mode:
@@ -120,7 +120,7 @@ class ActionModule(ExchangeActionBase):
             result["server_backup_file"] = records.get("server_backup", {}).get("path")
             if backup is not None:
                 path, handle = backup
-                json.dump({"host": str(self.task_vars.get("inventory_hostname") or self.host_label), "server": server.get("name"),
+                json.dump({"host": self.backup_host(), "server": server.get("name"),
                            "identity": before_raw.get("Identity"), "taken_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                            "settings": dict(before), "server_backup_file": result["server_backup_file"]}, handle, indent=2, sort_keys=True)
                 handle.close()

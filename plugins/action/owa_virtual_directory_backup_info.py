@@ -25,7 +25,7 @@ class ActionModule(ExchangeActionBase):
             raise ExchangeFailure("max_bytes must be between 256 and %d; got %d." % (MAX_BYTES_LIMIT, params["max_bytes"]))
         records = self.run_exchange_script("owa_virtual_directory_backups", {
             "MaxFiles": params["max_files"], "MaxBytes": params["max_bytes"], "Folders": list(_server_state.BACKUP_FOLDERS)})
-        host = str(self.task_vars.get("inventory_hostname") or self.host_label)
+        host = self.backup_host()
         backups, refused = _server_state.read_backups(records, indexed(records, "file"), host, params["max_bytes"])
         result: t.Dict[str, t.Any] = {
             "changed": False,

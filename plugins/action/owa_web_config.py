@@ -125,7 +125,7 @@ class ActionModule(ExchangeActionBase):
                 kind = (records.get("error") or {}).get("kind")
                 raise ExchangeFailure(message, error_kind=kind, path=(records.get("web_config") or {}).get("path"))
 
-        host = str(self.task_vars.get("inventory_hostname") or self.host_label)
+        host = self.backup_host()
         run = params.get("change_id") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         records = self.run_exchange_script("owa_web_config", script_parameters(path, desired, present, check_mode, host, run),
                                            on_error=refuse)

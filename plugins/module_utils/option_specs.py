@@ -139,6 +139,7 @@ CS_TRUSTED_APPLICATION_SPEC = {
     "port": {"type": "int", "default": 5199},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "publish": {"type": "bool", "default": True},
+    "keep_pool": {"type": "bool", "default": False},
     "change_id": {"type": "str"},
 }
 

@@ -19,10 +19,12 @@ description:
   - Changes made by these cmdlets take effect only once the topology is enabled; with O(publish) the module runs
     C(Enable-CsTopology) after it changed something, and never when nothing changed.
   - A pool of that FQDN that names another registrar or site is reported and left as it is; nothing is changed.
-  - With O(state=absent) the application is removed, and the pool with it when no other application lives there.
+  - With O(state=absent) the application is removed, and the pool with it when no other application lives there, unless
+    O(keep_pool).
   - Before any change, in the same process, the pool and each application changed or removed are backed up on the Front End,
     under C(%ProgramData%\exchange.owa_im\trusted-application-backups), one file each, with what recreating them would
-    take; a pool or application the task creates is recorded as one that did not exist. When a backup cannot be written,
+    take; a pool or application the task creates is recorded as one that did not exist. The backups name the inventory host that reaches
+    the Front End (the delegated host when the task is delegated); the rollback playbook restores them from that host. When a backup cannot be written,
     nothing is changed and the task fails. Check mode writes nothing.
 options:
   pool_fqdn:
@@ -53,6 +55,12 @@ options:
     description: Run C(Enable-CsTopology) when something changed. With V(false) changes stay pending until it runs.
     type: bool
     default: true
+  keep_pool:
+    description:
+      - With O(state=absent), leave the pool even when no other application lives there (a pool that existed before the
+        application was added, as the rollback playbook finds it).
+    type: bool
+    default: false
   change_id:
     description: A name for the run this change belongs to, recorded in the server-side backups. Default the current UTC time.
     type: str

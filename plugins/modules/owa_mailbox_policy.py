@@ -19,8 +19,8 @@ description:
     C(run_once)) on any Exchange server, not once per server.
   - Before C(Set-OwaMailboxPolicy) runs, in the same remote process, the policy's replaced values are written to a new
     file on the server, C(%ProgramData%\exchange.owa_im\mailbox-policy-backups\<SERVER>-<UTC time>Z.owaim); if it
-    cannot be written nothing is changed. These files are kept apart from the virtual-directory backups that the
-    C(exchange.owa_im.rollback) playbook restores, which does not restore policies.
+    cannot be written nothing is changed. The C(exchange.owa_im.rollback) playbook restores them (a policy once for the
+    organisation, from the oldest backup after the moment that any server of the play holds).
   - No IIS reset is marked as owed by this module.
   - On Exchange 2013 and later the module warns when the policy ends with IM enabled but a type other than C(Ocs).
 options:

@@ -12,7 +12,9 @@ description:
     server, under C(%ProgramData%\exchange.owa_im\backups). So do M(exchange.owa_im.owa_web_config) (Exchange 2013's
     two web.config keys, in C(web-config-backups)), M(exchange.owa_im.setting_override) (each override it changes,
     replaces or removes, and each it creates as one that did not exist, in C(setting-override-backups)) and
-    M(exchange.owa_im.owa_mailbox_policy) (in C(mailbox-policy-backups)). This module reads the newest of each folder
+    M(exchange.owa_im.owa_mailbox_policy) (in C(mailbox-policy-backups)); on a Lync or Skype for Business Front End
+    M(exchange.owa_im.cs_trusted_application) (in C(trusted-application-backups)) and on an OCS 2007 R2 server
+    M(exchange.owa_im.ocs_host_authorization) (in C(host-authorization-backups)). This module reads the newest of each folder
     (no Exchange shell is loaded) and returns those that belong to this host, oldest first, each with its RV(backups[].kind).
   - A backup file is untrusted input. It is returned under RV(backups) only when its name is exactly
     C(<SERVER>-<UTC time>Z.owaim) for this server, it parses as the records the module writes, its recorded server is this
@@ -63,19 +65,23 @@ backups:
       description:
         - What it holds, and which module restores it. V(virtual_directory) (M(exchange.owa_im.owa_virtual_directory)),
           V(web_config) (M(exchange.owa_im.owa_web_config)), V(setting_override) (M(exchange.owa_im.setting_override)),
-          V(mailbox_policy) (M(exchange.owa_im.owa_mailbox_policy)).
+          V(mailbox_policy) (M(exchange.owa_im.owa_mailbox_policy)), V(trusted_application) (M(exchange.owa_im.cs_trusted_application);
+          a pool, named by its FQDN, or an application, C(<pool>/urn:application:<id>)), V(host_authorization)
+          (M(exchange.owa_im.ocs_host_authorization), named by the entry's server).
       type: str
-      choices: [virtual_directory, web_config, setting_override, mailbox_policy]
+      choices: [virtual_directory, web_config, setting_override, mailbox_policy, trusted_application, host_authorization]
     file:
       description: The file's name in its folder under C(%ProgramData%\exchange.owa_im).
       type: str
       sample: CAS01-20261125T0230001234567Z.owaim
     folder:
-      description: That folder, C(backups), C(web-config-backups), C(setting-override-backups) or C(mailbox-policy-backups).
+      description: That folder, C(backups), C(web-config-backups), C(setting-override-backups), C(mailbox-policy-backups),
+        C(trusted-application-backups) or C(host-authorization-backups).
       type: str
     existed:
       description:
-        - False for a setting override the change created; undoing the change removes it. True for everything else.
+        - False for a setting override, trusted application pool or application, or Host Authorization entry the change
+          created; undoing the change removes it. True for everything else.
       type: bool
     taken_at:
       description: When it was taken (UTC, to the microsecond).

@@ -28,7 +28,8 @@ description:
   - Before a change, in the same remote process, each override it replaces or removes is written to a new file under
     C(%ProgramData%\exchange.owa_im\setting-override-backups) on the server, and the time of the change to
     C(last-change.txt), so that RV(restart_pending) on this server says OWA owes a restart. If either cannot be written,
-    nothing is changed. The C(exchange.owa_im.rollback) playbook does not restore setting overrides.
+    nothing is changed. The C(exchange.owa_im.rollback) playbook restores them; an override created since is removed,
+    one changed, replaced or removed since is put back.
   - Fails, changing nothing, on Exchange 2010 and 2013, whose OWA does not read setting overrides.
   - Microsoft warns that wrong use of the setting override cmdlets can damage an Exchange organisation; other components
     and sections are passed through unchecked.

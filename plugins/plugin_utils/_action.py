@@ -167,6 +167,12 @@ class ExchangeActionBase(ActionBase):
         """How messages name the host before the server has named itself."""
         return str(self.task_vars.get("inventory_hostname") or getattr(self._play_context, "remote_addr", None) or "the server")
 
+    def backup_host(self) -> str:
+        """The inventory host whose server the task reaches, recorded in the backups it writes there and checked in those
+        it reads: the delegated host when the task is delegated (the role reaches the Front End so), since only that host
+        restores them."""
+        return str(self._task.delegate_to or self.task_vars.get("inventory_hostname") or self.host_label)
+
     def run_remote(self, script: str, parameters: t.Mapping[str, Value],
                    data: t.Optional[t.Tuple[str, t.Iterable[str]]] = None) -> RemoteOutput:
         return run_script(self._connection, script, parameters, data, self.limits)

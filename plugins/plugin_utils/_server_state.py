@@ -13,7 +13,8 @@ import re
 import typing as t
 
 from ansible_collections.exchange.owa_im.plugins.filter.plain_text import plain_text
-from ansible_collections.exchange.owa_im.plugins.plugin_utils import _mailbox_policy, _owa_settings, _setting_override
+from ansible_collections.exchange.owa_im.plugins.plugin_utils import (
+    _mailbox_policy, _ocs_host_authorization, _owa_settings, _setting_override, _trusted_application)
 from ansible_collections.exchange.owa_im.plugins.plugin_utils._records import RecordError, parse_records
 
 # .NET DateTime ticks: 100 ns since 0001-01-01.
@@ -123,7 +124,12 @@ BACKUP_FOLDERS = {
     "web-config-backups": "web_config",
     "setting-override-backups": "setting_override",
     "mailbox-policy-backups": "mailbox_policy",
+    # On a Lync / Skype for Business Front End and on an OCS 2007 R2 server.
+    "trusted-application-backups": "trusted_application",
+    "host-authorization-backups": "host_authorization",
 }
+# The kinds whose module records an object it creates as one that did not exist, so that a rollback removes it.
+CREATABLE_KINDS = ("setting_override", "trusted_application", "host_authorization")
 # The two Exchange 2013 web.config keys and their option names in exchange.owa_im.owa_web_config.
 WEB_CONFIG_KEYS = {"IMServerName": "im_server_name", "IMCertificateThumbprint": "im_certificate_thumbprint"}
 _MAX_IDENTITY = 400
@@ -208,11 +214,81 @@ def _mailbox_policy_settings(identity: str, raw: t.Mapping[str, t.Any], server: 
     return settings
 
 
+def _trusted_identity(identity: str) -> t.Tuple[str, t.Optional[str]]:
+    """A trusted application backup names a pool (its FQDN) or an application (<pool FQDN>/urn:application:<id>)."""
+    pool, _sep, application = identity.partition("/")
+    try:
+        pool = _trusted_application.check_fqdn("pool", pool)
+        if _sep:
+            application = _trusted_application.desired({"pool_fqdn": pool, "application_id": application, "port": 1,
+                                                        "state": "absent"})["application_id"]
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("its identity %r is not a trusted application pool or application: %s" % (identity[:120], exc))
+    return pool, (application if _sep else None)
+
+
+def _trusted_application_settings(identity: str, raw: t.Mapping[str, t.Any], server: str) -> t.Dict[str, t.Any]:
+    pool, application = _trusted_identity(identity)
+    allowed = _trusted_application.APPLICATION_BACKUP_PROPERTIES if application else _trusted_application.POOL_BACKUP_PROPERTIES
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        raise BackupRefused("it holds properties a backup never holds: %s" % ", ".join(sorted(unknown)))
+    if application is not None:
+        # Written as text, as every number in the records.
+        port_text = str(raw.get("Port") or "")
+        if not re.match(r"^[0-9]{1,5}$", port_text) or not 1 <= int(port_text) <= 65535:
+            raise BackupRefused("its Port %r is not a TCP port" % port_text[:20])
+        port = int(port_text)
+        if str(raw.get("TrustedApplicationPoolFqdn") or "").lower() != pool:
+            raise BackupRefused("its application lives in %r, not in %s" % (str(raw.get("TrustedApplicationPoolFqdn"))[:120], pool))
+        return {"pool_fqdn": pool, "application_id": application, "port": port}
+    registrar = str(raw.get("Registrar") or "")
+    site = str(raw.get("SiteId") or "")
+    registrar = registrar[len("registrar:"):] if registrar.lower().startswith("registrar:") else registrar
+    site = site[len("site:"):] if site.lower().startswith("site:") else site
+    try:
+        registrar = _trusted_application.check_fqdn("registrar", registrar)
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("a value in it is not valid: %s" % exc)
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$", site):
+        raise BackupRefused("its site %r is not a Lync site's name or SiteId" % site[:80])
+    return {"pool_fqdn": pool, "registrar": registrar, "site": site}
+
+
+def _host_authorization_settings(identity: str, raw: t.Mapping[str, t.Any], server: str) -> t.Dict[str, t.Any]:
+    unknown = set(raw) - set(_ocs_host_authorization.PROPERTIES)
+    if unknown:
+        raise BackupRefused("it holds properties a backup never holds: %s" % ", ".join(sorted(unknown)))
+    if str(raw.get("Server") or "").lower() != identity.lower():
+        raise BackupRefused("its entry names %r, not %s" % (str(raw.get("Server"))[:120], identity))
+    flags = {option: raw.get(name) for option, name in _ocs_host_authorization.FLAGS}
+    try:
+        wanted = _ocs_host_authorization.desired(dict(flags, servers=[identity], backend=raw.get("Backend")))
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("a value in it is not valid: %s" % exc)
+    return dict(flags, server=wanted["servers"][0], backend=wanted["backend"])
+
+
+def _host_authorization_identity(identity: str) -> None:
+    try:
+        _ocs_host_authorization.desired({"servers": [identity], "outbound_only": False, "throttle_as_server": True,
+                                         "treat_as_authenticated": True})
+    except _owa_settings.SettingError as exc:
+        raise BackupRefused("its identity %r is not a server's FQDN: %s" % (identity[:120], exc))
+
+
 _SETTINGS_READERS = {
     "virtual_directory": _virtual_directory_settings,
     "web_config": _web_config_settings,
     "setting_override": _setting_override_settings,
     "mailbox_policy": _mailbox_policy_settings,
+    "trusted_application": _trusted_application_settings,
+    "host_authorization": _host_authorization_settings,
+}
+# What names an object that did not exist is checked too, since removing it is what restoring such a backup does.
+_IDENTITY_CHECKS: t.Dict[str, t.Callable[[str], t.Any]] = {
+    "trusted_application": _trusted_identity,
+    "host_authorization": _host_authorization_identity,
 }
 
 
@@ -243,11 +319,14 @@ def parse_backup(name: str, content: t.Optional[str], length: int, max_bytes: in
     # Older backups have no "existed": they were all of something that existed. Only a setting override is created
     # (and so recorded as not existing); undoing its creation removes it.
     existed = head.get("existed") is not False
-    if not existed and kind != "setting_override":
-        raise BackupRefused("it records a %s that did not exist, which only setting override backups do" % kind.replace("_", " "))
+    if not existed and kind not in CREATABLE_KINDS:
+        raise BackupRefused("it records a %s that did not exist, which only setting override, trusted application and Host "
+                            "Authorization backups do" % kind.replace("_", " "))
     raw = records.get("settings") or {}
     if not existed and raw:
-        raise BackupRefused("it records an override that did not exist, yet holds settings")
+        raise BackupRefused("it records a %s that did not exist, yet holds settings" % kind.replace("_", " "))
+    if kind in _IDENTITY_CHECKS:
+        _IDENTITY_CHECKS[kind](identity)
     settings = _SETTINGS_READERS[kind](identity, raw, server) if existed else None
     if kind in ("setting_override", "mailbox_policy") and settings is not None:
         # Restored by the name the backup's checked settings hold, not by the form of Exchange's Identity.
@@ -351,7 +430,7 @@ def state_failure(records: t.Mapping[str, t.Any]) -> t.Optional[str]:
 
 # The order a rollback restores a server's backups in: the policies and the virtual directory before the settings OWA
 # reads through them; overrides to remove before those to put back, so no two overrides apply at once.
-KIND_ORDER = ("mailbox_policy", "virtual_directory", "web_config", "setting_override")
+KIND_ORDER = ("mailbox_policy", "virtual_directory", "web_config", "setting_override", "trusted_application", "host_authorization")
 
 
 # Objects of the organisation rather than of one server: a mailbox policy, a setting override (one of the whole

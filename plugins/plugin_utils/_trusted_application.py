@@ -23,7 +23,13 @@ _APPLICATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 ACTIONS = ("new_pool", "new_application", "set_port", "remove_application", "remove_pool", "enable_topology")
 
 
-def _fqdn(option: str, value: t.Any) -> str:
+# What a backup of each holds (cs_trusted_application.ps1 writes these): what recreating them would take.
+POOL_BACKUP_PROPERTIES = ("PoolFqdn", "Registrar", "SiteId", "RequiresReplication", "ThrottleAsServer", "TreatAsAuthenticated",
+                          "OutboundOnly", "Computers", "Applications")
+APPLICATION_BACKUP_PROPERTIES = ("Identity", "ApplicationId", "TrustedApplicationPoolFqdn", "Port", "Protocol", "LegacyApplicationName")
+
+
+def check_fqdn(option: str, value: t.Any) -> str:
     text = "" if value is None else str(value)
     if not _FQDN.match(text) or "." not in text:
         raise SettingError("%s must be a fully qualified domain name such as cas01.contoso.com; got %r." % (option, text))
@@ -42,12 +48,13 @@ def desired(params: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
     port = params.get("port")
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         raise SettingError("port must be a TCP port from 1 to 65535; got %r." % port)
-    wanted: t.Dict[str, t.Any] = {"pool_fqdn": _fqdn("pool_fqdn", params.get("pool_fqdn")), "application_id": application,
-                                  "port": port, "state": state, "publish": bool(params.get("publish", True)), "registrar": "", "site": ""}
+    wanted: t.Dict[str, t.Any] = {"pool_fqdn": check_fqdn("pool_fqdn", params.get("pool_fqdn")), "application_id": application,
+                                  "port": port, "state": state, "publish": bool(params.get("publish", True)), "registrar": "", "site": "",
+                                  "keep_pool": bool(params.get("keep_pool", False))}
     if state == "present":
         if not params.get("registrar"):
             raise SettingError("registrar (the Front End pool's FQDN) is required with state: present.")
-        wanted["registrar"] = _fqdn("registrar", params["registrar"])
+        wanted["registrar"] = check_fqdn("registrar", params["registrar"])
         site = "" if params.get("site") is None else str(params["site"]).strip()
         if site.lower().startswith("site:"):
             site = site[len("site:"):]
@@ -69,7 +76,7 @@ def planned(pool: t.Mapping[str, t.Any], application: t.Mapping[str, t.Any], wan
     else:
         if application.get("exists"):
             actions.append("remove_application")
-        if pool.get("exists") and not others:
+        if pool.get("exists") and not others and not wanted.get("keep_pool"):
             actions.append("remove_pool")
     if actions and wanted["publish"]:
         actions.append("enable_topology")

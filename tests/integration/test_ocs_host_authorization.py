@@ -123,5 +123,16 @@ def test_site_creates_the_host_authorization_entries_on_the_ocs_server(tmp_path:
         again = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=extra)
         assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1], again.stdout[-3000:]
         assert _entries(lab) == entries
+        # rollback returns the OCS server too: the entries site created go, after the Client Access servers' restore;
+        # undoing that rollback brings them back with their flags.
+        rollback = lab.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path))
+        assert rollback.returncode == 0, rollback.stdout[-4000:]
+        assert _entries(lab) == [] and all(lab.vdir(n)["InstantMessagingEnabled"] is not True for n in ("CAS01", "CAS02"))
+        undone = lab.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path))
+        assert undone.returncode == 0, undone.stdout[-4000:]
+        assert sorted((e["Server"], e["OutboundOnly"], e["ThrottleAsServer"], e["TreatAsAuthenticated"]) for e in _entries(lab)) == [
+            ("cas01.contoso.lab", False, True, True), ("cas02.contoso.lab", False, True, True)]
+        settled = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=extra)
+        assert settled.returncode == 0 and "changed=0" in settled.stdout.split("PLAY RECAP")[-1], settled.stdout[-3000:]
     finally:
         lab.owa_lab("down")

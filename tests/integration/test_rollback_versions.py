@@ -31,7 +31,7 @@ def _policy(lab, name: str) -> dict:
 def test_site_audit_and_rollback_on_a_mixed_pool_with_a_skype_for_business_front_end(tmp_path: Path) -> None:
     """Issue #12's whole course: a pool of two Exchange 2010 SP3 and two 2016 servers beside a Skype for Business Server 2019
     Front End; site converges each server its own way and the trusted application pools on the Front End, a second run
-    changes nothing, audit passes, and rollback returns the pool to how it was."""
+    changes nothing, audit passes, and rollback returns the pool and the Front End to how they were."""
     mixed = start_lab(tmp_path / "lab", 0, "--mixed", "2010sp3:2,2016:2", "--front-end", "sfb2019")
     try:
         # CAS03 had an override of its own, made by hand; the organisation a policy with IM off.
@@ -62,8 +62,12 @@ def test_site_audit_and_rollback_on_a_mixed_pool_with_a_skype_for_business_front
         said = " ".join(listed.stdout.split())
         assert "(setting override OWA IM CAS04, created since: removed)" in said, said[-3000:]
         assert "(setting override IM by hand)" in said and "(mailbox policy Contractors)" in said
+        # The Front End's backups, read in the same listing: site created both pools and their applications.
+        assert "(trusted application cas03.contoso.lab, created since: removed)" in said, said[-3000:]
+        assert "(trusted application cas04.contoso.lab/urn:application:OutlookWebApp, created since: removed)" in said
 
         resets_before = mixed.resets()["per_server"]
+        since = len(mixed.log())
         rollback = mixed.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path))
         assert rollback.returncode == 0, rollback.stdout[-4000:]
         overrides = _overrides(mixed)
@@ -81,12 +85,23 @@ def test_site_audit_and_rollback_on_a_mixed_pool_with_a_skype_for_business_front
         assert all(resets["per_server"][s] > resets_before[s] for s in ("CAS01", "CAS02", "CAS03", "CAS04")), resets
         assert mixed.host("CAS03")["workers"]["MSExchangeOWAAppPool"]["im_settings"]["IMServerName"] == "old.contoso.lab"
         assert not mixed.host("CAS04")["workers"]["MSExchangeOWAAppPool"]["im_settings"].get("IMServerName")
+        # The trusted application pools site created on the Front End are gone again, after the Client Access servers'
+        # restore, and the topology is published.
+        topology = mixed.directory()["lync"]
+        assert topology["trusted_application_pools"] == [] and topology["trusted_applications"] == [], topology
+        assert topology["published"] is True and topology["pending"] == []
+        changes = [e["event"] for e in mixed.log()[since:] if e["event"] in ("ad-change", "topology-change")]
+        last_exchange_change = len(changes) - 1 - changes[::-1].index("ad-change")
+        assert "topology-change" in changes and changes.index("topology-change") > last_exchange_change, changes
 
         # The rollback backed up what it replaced: undoing it (the newest run) brings site's settings back.
         again = mixed.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path))
         assert again.returncode == 0, again.stdout[-4000:]
         assert sorted(_overrides(mixed)) == ["OWA IM CAS03", "OWA IM CAS04"]
         assert _policy(mixed, "Contractors")["InstantMessagingEnabled"] is True
+        topology = mixed.directory()["lync"]
+        assert sorted(p["fqdn"] for p in topology["trusted_application_pools"]) == ["cas03.contoso.lab", "cas04.contoso.lab"]
+        assert sorted((a["pool"], a["port"]) for a in topology["trusted_applications"]) == [("cas03.contoso.lab", 5199), ("cas04.contoso.lab", 5199)]
         settled = mixed.playbook(PLAYBOOKS / "site.yml", extra_vars=site_vars)
         assert settled.returncode == 0 and "changed=0" in settled.stdout.split("PLAY RECAP")[-1], settled.stdout[-3000:]
     finally:

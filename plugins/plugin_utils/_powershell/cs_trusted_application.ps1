@@ -11,6 +11,7 @@ param(
     [int]$Port,
     [string]$State,
     [bool]$Publish,
+    [bool]$KeepPool,
     [bool]$CheckMode,
     [string]$BackupHost,
     [string]$Run
@@ -114,9 +115,9 @@ if ($State -eq 'present') {
 else {
     if ($null -ne $owaImApp) { $owaImActions += 'remove_application' }
     if ($null -ne $owaImPool) {
-        # The pool goes only when no other application lives in it.
+        # The pool goes only when no other application lives in it, and not at all with KeepPool.
         $owaImOthers = @($owaImPool.Applications | Where-Object { [string]$_ -ne $owaImFullId })
-        if ($owaImOthers.Count -eq 0) { $owaImActions += 'remove_pool' }
+        if (($owaImOthers.Count -eq 0) -and -not $KeepPool) { $owaImActions += 'remove_pool' }
     }
 }
 if (($owaImActions.Count -gt 0) -and $Publish) { $owaImActions += 'enable_topology' }

@@ -65,6 +65,25 @@ def test_without_change_id_the_run_is_the_current_utc_time_and_the_host_the_conn
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", sent["Run"]) and sent["BackupHost"]
 
 
+def test_delegated_the_backups_name_the_front_end_host_that_alone_restores_them() -> None:
+    # The role runs the task from a CAS host, delegated to the Front End: the backups there belong to the Front End's host.
+    connection = FakeConnection(answer((NONE, NONE), ["new_pool", "new_application", "enable_topology"], (POOL, APP),
+                                       [BACKUPS + "FE01-20261125T0239001234567Z.owaim"]))
+    plugin = make(CsTrustedApplication, connection, dict(ARGS))
+    plugin._task.delegate_to = "fe01.contoso.lab"
+    plugin.run(task_vars={"inventory_hostname": "cas01.contoso.lab"})
+    assert connection.sent_parameters()["BackupHost"] == "fe01.contoso.lab"
+
+
+@pytest.mark.parametrize(("keep_pool", "expected"), [(False, ["remove_application", "remove_pool", "enable_topology"]),
+                                                     (True, ["remove_application", "enable_topology"])])
+def test_keep_pool_leaves_a_pool_that_existed_before_its_application(keep_pool: bool, expected: t.List[str]) -> None:
+    wanted = _trusted_application.desired({"pool_fqdn": "cas01.contoso.lab", "state": "absent", "keep_pool": keep_pool,
+                                           "application_id": "OutlookWebApp", "port": 5199})
+    pool = {"exists": True, "Applications": ["urn:application:OutlookWebApp"]}
+    assert _trusted_application.planned(pool, {"exists": True, "Port": 5199}, wanted) == expected
+
+
 def test_nothing_to_do_is_no_change_and_no_publish() -> None:
     result = make(CsTrustedApplication, FakeConnection(answer((POOL, APP), [])), dict(ARGS)).run(task_vars={})
     assert result["changed"] is False and result["actions"] == [] and result["published"] is False

@@ -77,6 +77,7 @@ def make(plugin: t.Any, connection: FakeConnection, args: t.Dict[str, t.Any], ch
     task.diff = True
     task.become = become
     task.async_val = 0
+    task.delegate_to = None
     return plugin(task=task, connection=connection, play_context=PlayContext(), loader=MagicMock(), templar=MagicMock(),
                   shared_loader_obj=None)
 

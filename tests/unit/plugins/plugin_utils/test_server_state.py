@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+from pathlib import Path
 import typing as t
 
 import pytest
@@ -250,7 +251,7 @@ def test_an_override_the_run_created_is_recorded_as_one_that_did_not_exist() -> 
     with pytest.raises(_server_state.BackupRefused, match="yet holds settings"):
         kind_backup("setting_override", "OWA IM CAS01", {"Name": "OWA IM CAS01"}, existed=False)
     # Only overrides are ever created; a virtual directory "that did not exist" is a planted file.
-    with pytest.raises(_server_state.BackupRefused, match="only setting override backups do"):
+    with pytest.raises(_server_state.BackupRefused, match="which only setting override, trusted application and Host Authorization backups do"):
         kind_backup("virtual_directory", "CAS01\\owa (Default Web Site)", None, existed=False)
 
 
@@ -327,3 +328,69 @@ def test_an_object_of_the_organisation_returns_to_one_state_from_the_host_that_h
 def test_a_web_config_path_that_climbs_out_of_its_folder_is_refused() -> None:
     with pytest.raises(_server_state.BackupRefused, match="is not a web.config on a local drive"):
         kind_backup("web_config", "C:\\Owa\\..\\..\\Windows\\web.config", {"IMServerName": None})
+
+
+# ----- the IM server's backups: trusted application pools (Lync, Skype for Business) and Host Authorization (OCS) ------
+POOL = {"PoolFqdn": "cas01.contoso.com", "Registrar": "Registrar:lyncpool.contoso.com", "SiteId": "Site:Redmond",
+        "RequiresReplication": False, "ThrottleAsServer": True, "TreatAsAuthenticated": True, "OutboundOnly": False,
+        "Computers": "cas01.contoso.com", "Applications": "urn:application:OutlookWebApp"}
+APP = {"Identity": "cas01.contoso.com/urn:application:OutlookWebApp", "ApplicationId": "urn:application:OutlookWebApp",
+       "TrustedApplicationPoolFqdn": "cas01.contoso.com", "Port": "5199", "Protocol": "Mtls", "LegacyApplicationName": None}
+ENTRY = {"InstanceID": "{2D3B4C5D-0000-0000-0000-000000000001}", "Backend": "(local)\\rtc", "Server": "cas01.contoso.com",
+         "OutboundOnly": False, "ThrottleAsServer": True, "TreatAsAuthenticated": True}
+
+
+def test_a_trusted_application_pool_and_its_application_are_read_as_what_recreating_them_takes() -> None:
+    pool = kind_backup("trusted_application", "CAS01.contoso.com", POOL)
+    assert pool["settings"] == {"pool_fqdn": "cas01.contoso.com", "registrar": "lyncpool.contoso.com", "site": "Redmond"}
+    app = kind_backup("trusted_application", APP["Identity"], APP)
+    assert app["settings"] == {"pool_fqdn": "cas01.contoso.com", "application_id": "OutlookWebApp", "port": 5199}
+    created = kind_backup("trusted_application", "cas01.contoso.com/urn:application:OutlookWebApp", None, existed=False)
+    assert created["existed"] is False and created["settings"] is None
+
+
+@pytest.mark.parametrize(("identity", "settings", "existed", "reason"), [
+    ("cas01.contoso.com", dict(POOL, Planted="x"), None, "properties a backup never holds: Planted"),
+    ("cas01.contoso.com", dict(POOL, Registrar="Registrar:evil;pool"), None, "registrar must be a fully qualified domain name"),
+    ("cas01.contoso.com", dict(POOL, SiteId="Site:$(calc)"), None, "is not a Lync site's name or SiteId"),
+    (APP["Identity"], dict(APP, Port="99999"), None, "Port '99999' is not a TCP port"),
+    (APP["Identity"], dict(APP, TrustedApplicationPoolFqdn="other.contoso.com"), None, "lives in 'other.contoso.com'"),
+    ("not a name/urn:application:x", None, False, "is not a trusted application pool or application"),
+    ("cas01.contoso.com/urn:application:bad id", None, False, "is not a trusted application pool or application"),
+])
+def test_a_trusted_application_backup_that_is_not_one_is_refused(identity: str, settings: t.Optional[t.Dict[str, t.Any]],
+                                                                 existed: t.Optional[bool], reason: str) -> None:
+    with pytest.raises(_server_state.BackupRefused) as raised:
+        kind_backup("trusted_application", identity, settings, existed=existed)
+    assert reason in str(raised.value), str(raised.value)
+
+
+def test_a_host_authorization_entry_is_read_with_its_flags_and_backend() -> None:
+    entry = kind_backup("host_authorization", "cas01.contoso.com", ENTRY)
+    assert entry["settings"] == {"server": "cas01.contoso.com", "backend": "(local)\\rtc", "outbound_only": False,
+                                 "throttle_as_server": True, "treat_as_authenticated": True}
+    assert kind_backup("host_authorization", "cas02.contoso.com", None, existed=False)["existed"] is False
+    for identity, settings, existed, reason in (("cas01.contoso.com", dict(ENTRY, Server="cas02.contoso.com"), None, "names 'cas02.contoso.com'"),
+                                                ("cas01.contoso.com", dict(ENTRY, ThrottleAsServer="yes"), None, "a value in it is not valid"),
+                                                ("cas01.contoso.com", dict(ENTRY, Backend="x'y"), None, "a value in it is not valid"),
+                                                ("10.0.0.5", None, False, "is not a server's FQDN")):
+        with pytest.raises(_server_state.BackupRefused) as raised:
+            kind_backup("host_authorization", identity, settings, existed=existed)
+        assert reason in str(raised.value), str(raised.value)
+
+
+def test_the_ps1_backs_up_exactly_the_properties_the_controller_reads_back() -> None:
+    from ansible_collections.exchange.owa_im.plugins.plugin_utils import _trusted_application
+    script = (Path(_server_state.__file__).parent / "_powershell" / "cs_trusted_application.ps1").read_text()
+    for variable, properties in (("$owaImPoolBackupProperties", _trusted_application.POOL_BACKUP_PROPERTIES),
+                                 ("$owaImAppBackupProperties", _trusted_application.APPLICATION_BACKUP_PROPERTIES)):
+        assignment = script[script.index(variable + " = @("):]
+        listed = assignment[len(variable + " = @("):assignment.index(")")]
+        assert [name.strip().strip("'") for name in listed.replace("\n", " ").split(",")] == list(properties), variable
+
+
+def test_the_im_servers_trust_returns_after_the_client_access_servers_within_a_host() -> None:
+    backups = [{"kind": "trusted_application", "identity": "a.contoso.com", "existed": False, "taken_at": "2026-11-25T02:30:00.000001Z"},
+               {"kind": "virtual_directory", "identity": "CAS01\\owa", "existed": True, "taken_at": "2026-11-25T02:30:00.000002Z"}]
+    chosen = _server_state.rollback_choices({"h": backups}, "20261125T0229")["h"]
+    assert [b["kind"] for b in chosen] == ["virtual_directory", "trusted_application"]
