@@ -18,7 +18,9 @@ description:
     O(state=absent) every entry of those servers is removed.
   - Before it changes or removes an entry the module writes the entry to a new file on the OCS server, under
     C(%ProgramData%\exchange.owa_im\host-authorization-backups), and before it creates one a record that the entry did
-    not exist; a failure to write either stops the task before any change.
+    not exist; a failure to write either stops the task before any change. The backups name the inventory host that
+    reaches the OCS server (the delegated host when the task is delegated); the rollback playbook restores them from that
+    host.
   - OCS matches a connecting Client Access server by the subject name of its certificate, so list the names the
     certificates carry (the array name for a certificate the pool shares); M(exchange.owa_im.cas_info) returns that name.
 options:

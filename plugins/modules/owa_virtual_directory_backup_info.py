@@ -18,8 +18,9 @@ description:
     (no Exchange shell is loaded) and returns those that belong to this host, oldest first, each with its RV(backups[].kind).
   - A backup file is untrusted input. It is returned under RV(backups) only when its name is exactly
     C(<SERVER>-<UTC time>Z.owaim) for this server, it parses as the records the module writes, its recorded server is this
-    server, its recorded inventory host is this host's C(inventory_hostname), its virtual directory is on this server,
-    and its values are valid settings. Any other file is listed under RV(refused) with the reason, and a warning.
+    server, its recorded inventory host is this host's C(inventory_hostname) (the delegated host's when the task is
+    delegated), its virtual directory is on this server, and its values are valid settings. Any other file is listed
+    under RV(refused) with the reason, and a warning.
   - The C(exchange.owa_im.rollback) playbook uses it to restore a pool to a point in time.
 options:
   max_files:

@@ -241,7 +241,12 @@ def _trusted_application_settings(identity: str, raw: t.Mapping[str, t.Any], ser
         port = int(port_text)
         if str(raw.get("TrustedApplicationPoolFqdn") or "").lower() != pool:
             raise BackupRefused("its application lives in %r, not in %s" % (str(raw.get("TrustedApplicationPoolFqdn"))[:120], pool))
+        recorded = str(raw.get("ApplicationId") or "")
+        if recorded.lower() not in (application.lower(), (_trusted_application.APPLICATION_PREFIX + application).lower()):
+            raise BackupRefused("its application is %r, not %s" % (recorded[:120], application))
         return {"pool_fqdn": pool, "application_id": application, "port": port}
+    if str(raw.get("PoolFqdn") or "").lower() != pool:
+        raise BackupRefused("its pool is %r, not %s" % (str(raw.get("PoolFqdn"))[:120], pool))
     registrar = str(raw.get("Registrar") or "")
     site = str(raw.get("SiteId") or "")
     registrar = registrar[len("registrar:"):] if registrar.lower().startswith("registrar:") else registrar

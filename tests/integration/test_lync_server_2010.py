@@ -5,10 +5,12 @@ its notes, its gate and, with owa_im_manage_trusted_applications, on the Front E
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import ROOT, Lab, lab_vars, start_lab
 
@@ -27,6 +29,13 @@ def _front_end_task(lab: Lab, tmp_path: Path, task: dict[str, Any]) -> dict[str,
     run = lab.play(tmp_path, dict(task, ignore_errors=True), hosts="ocs_front_ends")
     assert run.returncode == 0, run.stdout[-3000:]
     return Lab.result(tmp_path, FRONT_END)
+
+
+def _free_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _pools(lab: Lab) -> list[str]:
@@ -99,5 +108,21 @@ def test_site_trusts_the_exchange_2010_servers_on_the_lync_server_2010_front_end
         again = lab.playbook(PLAYBOOKS / "site.yml", extra_vars=extra)
         assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1], again.stdout[-3000:]
         assert lab.directory()["lync"]["trusted_applications"] == topology["trusted_applications"]
+
+        # rollback with the Front End out of reach stops before any change, saying how to go on without it.
+        closed = tmp_path / "front_end_down.yml"
+        closed.write_text(yaml.safe_dump({"all": {"children": {"ocs_front_ends": {"hosts": {FRONT_END: {"ansible_port": _free_port()}}}}}}))
+        since = len(lab.log())
+        stopped = lab.playbook(PLAYBOOKS / "rollback.yml", "-i", str(closed), extra_vars=lab_vars(tmp_path))
+        assert stopped.returncode != 0
+        said = " ".join(stopped.stdout.split())
+        assert "the backups of the IM server's trust of the Client Access servers could not be read" in said, said[-3000:]
+        assert "-e owa_im_rollback_without_front_end=true" in said
+        assert [e for e in lab.log()[since:] if e["event"] in ("ad-change", "topology-change")] == []
+        # Reachable: the Exchange 2010 servers return to IM off, then the pools site created on Lync Server 2010 go.
+        rollback = lab.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path))
+        assert rollback.returncode == 0, rollback.stdout[-4000:]
+        assert _pools(lab) == [] and lab.directory()["lync"]["published"] is True
+        assert all(lab.vdir(server)["InstantMessagingEnabled"] is not True for server in ("CAS01", "CAS02"))
     finally:
         lab.owa_lab("down")

@@ -125,9 +125,12 @@ def test_site_creates_the_host_authorization_entries_on_the_ocs_server(tmp_path:
         assert _entries(lab) == entries
         # rollback returns the OCS server too: the entries site created go, after the Client Access servers' restore;
         # undoing that rollback brings them back with their flags.
+        since = len(lab.log())
         rollback = lab.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path))
         assert rollback.returncode == 0, rollback.stdout[-4000:]
         assert _entries(lab) == [] and all(lab.vdir(n)["InstantMessagingEnabled"] is not True for n in ("CAS01", "CAS02"))
+        changes = [e["event"] for e in lab.log()[since:] if e["event"] in ("ad-change", "wmi-delete")]
+        assert changes.count("wmi-delete") == 2 and changes.index("wmi-delete") > len(changes) - 1 - changes[::-1].index("ad-change"), changes
         undone = lab.playbook(PLAYBOOKS / "rollback.yml", extra_vars=lab_vars(tmp_path))
         assert undone.returncode == 0, undone.stdout[-4000:]
         assert sorted((e["Server"], e["OutboundOnly"], e["ThrottleAsServer"], e["TreatAsAuthenticated"]) for e in _entries(lab)) == [

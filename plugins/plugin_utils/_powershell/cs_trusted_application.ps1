@@ -1,4 +1,4 @@
-# cs_trusted_application: on a Lync Server 2013 / Skype for Business Server Front End, read the trusted application
+# cs_trusted_application: on a Lync Server 2010 or 2013 / Skype for Business Server Front End, read the trusted application
 # pool named for an Exchange server (or its load balancer) and its application, compare, create or remove what differs,
 # then enable the topology when something changed; one process. New-/Remove-Cs* changes take effect only once
 # Enable-CsTopology has run. Before any change the pool and each application changed or removed are backed up on this
@@ -16,7 +16,7 @@ param(
     [string]$BackupHost,
     [string]$Run
 )
-# SkypeForBusiness (2015, 2019), else Lync (2013).
+# SkypeForBusiness (2015, 2019), else Lync (2010, 2013).
 $owaImModule = $null
 foreach ($owaImName in @('SkypeForBusiness', 'Lync')) {
     if (@(Get-Module -ListAvailable -Name $owaImName).Count -gt 0) { $owaImModule = $owaImName; break }

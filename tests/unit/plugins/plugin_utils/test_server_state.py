@@ -355,6 +355,8 @@ def test_a_trusted_application_pool_and_its_application_are_read_as_what_recreat
     ("cas01.contoso.com", dict(POOL, SiteId="Site:$(calc)"), None, "is not a Lync site's name or SiteId"),
     (APP["Identity"], dict(APP, Port="99999"), None, "Port '99999' is not a TCP port"),
     (APP["Identity"], dict(APP, TrustedApplicationPoolFqdn="other.contoso.com"), None, "lives in 'other.contoso.com'"),
+    (APP["Identity"], dict(APP, ApplicationId="urn:application:Other"), None, "its application is 'urn:application:Other'"),
+    ("cas01.contoso.com", dict(POOL, PoolFqdn="other.contoso.com"), None, "its pool is 'other.contoso.com'"),
     ("not a name/urn:application:x", None, False, "is not a trusted application pool or application"),
     ("cas01.contoso.com/urn:application:bad id", None, False, "is not a trusted application pool or application"),
 ])
